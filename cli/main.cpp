@@ -1,0 +1,43 @@
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "core/logging.hpp"
+#include "recsys/version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"recsys: a MovieLens recommender and its MLOps pipeline.\n"
+               "Stages: data -> train -> evaluate -> register -> publish -> serve."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(recsys::kVersion) + " (" + recsys::kGitCommit + ")");
+
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "Log level: trace, debug, info, warn, error, off")
+      ->capture_default_str();
+  app.parse_complete_callback([&log_level] { recsys::configure_logging(log_level); });
+
+  recsys::cli::add_data_commands(app);
+  recsys::cli::add_train_command(app);
+  recsys::cli::add_evaluate_command(app);
+  recsys::cli::add_tracking_commands(app);
+  recsys::cli::add_db_commands(app);
+  recsys::cli::add_serve_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const recsys::Error& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    spdlog::critical("internal error: {}", e.what());
+    return 2;
+  }
+  return 0;
+}

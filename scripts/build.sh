@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Configures and builds the project. Usage: scripts/build.sh [release|sanitize]
+#   release   optimized build in build/release (the default)
+#   sanitize  AddressSanitizer + UndefinedBehaviorSanitizer build in build/sanitize
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+config=${1:-release}
+
+case $config in
+  release) cmake_options=(-DCMAKE_BUILD_TYPE=Release) ;;
+  sanitize) cmake_options=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DRECSYS_SANITIZE=ON -DRECSYS_BUILD_BENCH=OFF) ;;
+  *)
+    echo "build.sh: unknown configuration '$config': use release or sanitize" >&2
+    exit 1
+    ;;
+esac
+
+cmake -S "$root" -B "$root/build/$config" "${cmake_options[@]}" >/dev/null
+cmake --build "$root/build/$config" -j"$(nproc)"

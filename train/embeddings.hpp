@@ -1,0 +1,21 @@
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <vector>
+
+namespace recsys {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// User and movie embeddings of a trained model. The model's score for (user row u, movie
+// row i) is users.row(u).dot(movies.row(i)) for every model type: biases are folded into
+// extra dimensions, so an inner-product search ranks exactly as the model does.
+struct Embeddings {
+  std::vector<std::int64_t> user_ids;   // user_ids[u] is the MovieLens id of row u.
+  std::vector<std::int64_t> movie_ids;  // movie_ids[i] is the MovieLens id of row i.
+  RowMatrix users;                      // user_ids.size() x dimension
+  RowMatrix movies;                     // movie_ids.size() x dimension
+};
+
+}  // namespace recsys
