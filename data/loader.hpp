@@ -1,0 +1,42 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "data/dataset.hpp"
+
+namespace recsys {
+
+// What the loader does with a line of a content file that cannot be read or is invalid: a
+// header line in a file that has none, a wrong field count, a non-numeric id, a rating off the
+// release's scale, a duplicate (user, movie) pair or a rating of a movie missing from the
+// movie file.
+enum class InvalidLinePolicy {
+  kReject,  // Throw recsys::InputError naming the file, line and value.
+  kSkip,    // Drop the line and log one warning per file with the count and the first lines.
+};
+
+// Damage to a file as a whole is always an error, whatever the policy: a missing or empty file,
+// invalid UTF-8 in a CSV release, a truncated last line (no trailing newline and too few
+// fields), stray bytes at the end of a file, or a corrupt zip.
+struct LoadOptions {
+  std::filesystem::path path;  // A release directory or the release's .zip file.
+  // "auto" detects the format from the files present: u.data (ml-100k), ratings.dat (ml-1m) or
+  // ratings.csv (the CSV family, named after its folder such as "ml-25m"). Otherwise one of
+  // "ml-100k", "ml-1m", "ml-latest-small", "ml-latest", "ml-20m", "ml-25m", "ml-32m".
+  std::string release = "auto";
+  InvalidLinePolicy invalid_lines = InvalidLinePolicy::kReject;
+};
+
+// Loads a MovieLens release. Dataset::fingerprint is "sha256:<hex>" over the content files the
+// loader read, in byte order of their names, each hashed as name, NUL, size in decimal, NUL and
+// bytes, so a directory and the zip of the same files give the same fingerprint. Throws
+// recsys::Error (recsys::InputError for a bad line) with the file, line, value and the fix.
+Dataset load_dataset(const LoadOptions& options);
+
+// Returns the data path to use: `cli_value` when not empty, else the ML100K_DIR environment
+// variable, else the ml-100k zip cached by `recsys data fetch`. Throws recsys::Error telling
+// the user to run `recsys data fetch`, pass --data or set ML100K_DIR when none exists.
+std::filesystem::path resolve_data_path(const std::string& cli_value);
+
+}  // namespace recsys
