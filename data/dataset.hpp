@@ -17,10 +17,10 @@ struct Rating {
 
 struct Movie {
   std::int64_t id = 0;
-  std::string title;                 // UTF-8.
-  std::optional<int> year;           // Release year, when the release states one.
-  std::vector<std::string> genres;   // Names as in the release's genre list.
-  std::string imdb_url;              // Empty when the release has none.
+  std::string title;                // UTF-8.
+  std::optional<int> year;          // Release year, when the release states one.
+  std::vector<std::string> genres;  // Names as in the release's genre list.
+  std::string imdb_url;             // Empty when the release has none.
 };
 
 // Demographics; only ML-100k and ML-1M ship them.
@@ -42,9 +42,9 @@ struct RatingScale {
 
 // A loaded MovieLens release. Ratings keep the order of the ratings file.
 struct Dataset {
-  std::string name;                 // "ml-100k", "ml-1m", "ml-latest-small", "ml-25m", ...
-  std::filesystem::path source;     // The directory or zip file it was read from.
-  std::string fingerprint;          // "sha256:<hex>" over the content files, see the loader.
+  std::string name;              // "ml-100k", "ml-1m", "ml-latest-small", "ml-25m", ...
+  std::filesystem::path source;  // The directory or zip file it was read from.
+  std::string fingerprint;       // "sha256:<hex>" over the content files, see the loader.
   RatingScale scale;
   std::vector<Rating> ratings;
   std::vector<Movie> movies;

@@ -16,6 +16,9 @@ enum class InvalidLinePolicy {
   kSkip,    // Drop the line and log one warning per file with the count and the first lines.
 };
 
+// Parses "reject" or "skip" (as given to --invalid-lines); throws recsys::Error otherwise.
+InvalidLinePolicy parse_invalid_line_policy(const std::string& text);
+
 // Damage to a file as a whole is always an error, whatever the policy: a missing or empty file,
 // invalid UTF-8 in a CSV release, a truncated last line (no trailing newline and too few
 // fields), stray bytes at the end of a file, or a corrupt zip.
@@ -28,10 +31,11 @@ struct LoadOptions {
   InvalidLinePolicy invalid_lines = InvalidLinePolicy::kReject;
 };
 
-// Loads a MovieLens release. Dataset::fingerprint is "sha256:<hex>" over the content files the
-// loader read, in byte order of their names, each hashed as name, NUL, size in decimal, NUL and
-// bytes, so a directory and the zip of the same files give the same fingerprint. Throws
-// recsys::Error (recsys::InputError for a bad line) with the file, line, value and the fix.
+// Loads a MovieLens release. Dataset::fingerprint is "sha256:" and the SHA-256 of the
+// sha256sum-style manifest of the content files the loader read ("<hex>  <name>\n" per file,
+// sorted by name), so a directory and the zip of the same files give the same fingerprint, and
+// `sha256sum u.data u.genre u.item u.occupation u.user | sha256sum` reproduces it for ML-100k.
+// Throws recsys::Error (recsys::InputError for a bad line) with the file, line, value and fix.
 Dataset load_dataset(const LoadOptions& options);
 
 // Returns the data path to use: `cli_value` when not empty, else the ML100K_DIR environment
