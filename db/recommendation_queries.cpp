@@ -1,0 +1,303 @@
+#include "db/recommendation_queries.hpp"
+
+#include <fmt/format.h>
+
+#include "db/publication_tables.hpp"
+#include "db/vector_text.hpp"
+
+namespace recsys::db {
+
+namespace {
+
+// SQLSTATE of "relation does not exist".
+constexpr const char* kUndefinedTable = "42P01";
+
+// The filter conditions shared by every search; $3 genre, $4 year_from, $5 year_to.
+constexpr const char* kFilterConditions =
+    "m.embedding IS NOT NULL "
+    "AND ($3::text IS NULL OR $3::text = ANY (m.genres)) "
+    "AND ($4::integer IS NULL OR m.year >= $4::integer) "
+    "AND ($5::integer IS NULL OR m.year <= $5::integer)";
+
+// Builds a search over {schema}.movies m for the query vector `query` (an SQL expression that
+// the planner evaluates once). The approximate form orders by the <#> operator, which the
+// HNSW index serves; the relaxed iterative scan may return rows slightly out of order, so the
+// materialized CTE orders them again. The exact form ranks by inner_product(), which no index
+// can serve, so PostgreSQL scans every movie.
+std::string search_sql(const std::string& schema, const std::string& query,
+                       const std::string& extra_conditions, bool exact) {
+  std::string distance =
+      exact ? "-inner_product(m.embedding, " + query + ")" : "m.embedding <#> " + query;
+  std::string order_expression =
+      exact ? "inner_product(m.embedding, " + query + ") DESC" : "m.embedding <#> " + query;
+  return fmt::format(
+      "WITH candidates AS MATERIALIZED (\n"
+      "  SELECT m.movie_id, m.title, m.year, m.genres, {distance} AS distance\n"
+      "  FROM {schema}.movies m\n"
+      "  WHERE {query} IS NOT NULL AND {filters} {extra}\n"
+      "  ORDER BY {order_expression}\n"
+      "  LIMIT $2)\n"
+      "SELECT movie_id, title, year, array_to_json(genres)::text, -distance AS score\n"
+      "FROM candidates ORDER BY distance, movie_id",
+      fmt::arg("distance", distance), fmt::arg("schema", schema), fmt::arg("query", query),
+      fmt::arg("filters", kFilterConditions), fmt::arg("extra", extra_conditions),
+      fmt::arg("order_expression", order_expression));
+}
+
+struct SearchStatements {
+  std::string approximate;
+  std::string exact;
+};
+
+// Prepares the approximate and exact forms of a search on this connection (once).
+SearchStatements prepare_search(Connection& connection, const ServedVersion& version,
+                                const std::string& kind, const std::string& query,
+                                const std::string& extra_conditions) {
+  const std::string schema = publication_schema(version.publication_id);
+  SearchStatements names{schema + "_" + kind, schema + "_" + kind + "_exact"};
+  connection.prepare(names.approximate, search_sql(schema, query, extra_conditions, false));
+  connection.prepare(names.exact, search_sql(schema, query, extra_conditions, true));
+  return names;
+}
+
+std::vector<std::string> parse_genres(std::string_view json_text) {
+  return nlohmann::json::parse(json_text).get<std::vector<std::string>>();
+}
+
+std::vector<RecommendedMovie> parse_recommendations(const Result& result) {
+  std::vector<RecommendedMovie> movies;
+  movies.reserve(static_cast<std::size_t>(result.rows()));
+  for (int row = 0; row < result.rows(); ++row) {
+    RecommendedMovie movie;
+    movie.movie_id = result.int64(row, 0);
+    movie.title = result.text(row, 1);
+    if (!result.is_null(row, 2)) {
+      movie.year = static_cast<int>(result.int64(row, 2));
+    }
+    movie.genres = parse_genres(result.text(row, 3));
+    movie.score = result.float64(row, 4);
+    movies.push_back(std::move(movie));
+  }
+  return movies;
+}
+
+void validate_request(int k, const RecommendationFilter& filter) {
+  if (k < 1 || k > kMaxResults) {
+    throw InvalidRequestError("k is " + std::to_string(k) + ": use 1 to " +
+                              std::to_string(kMaxResults));
+  }
+  if (filter.year_from && filter.year_to && *filter.year_from > *filter.year_to) {
+    throw InvalidRequestError("year_from " + std::to_string(*filter.year_from) +
+                              " is after year_to " + std::to_string(*filter.year_to));
+  }
+}
+
+std::optional<std::string> optional_text(const std::optional<int>& value) {
+  if (!value) {
+    return std::nullopt;
+  }
+  return std::to_string(*value);
+}
+
+// Runs the approximate search and, when it found fewer than k movies, the exact one. The
+// iterative index scan stops at hnsw.max_scan_tuples, so a very selective filter can end it
+// before k matches even though k exist; the exact scan then finds them.
+std::vector<RecommendedMovie> run_search(Connection& connection, const SearchStatements& statements,
+                                         const Parameters& parameters, int k) {
+  auto movies =
+      parse_recommendations(connection.execute_prepared(statements.approximate, parameters));
+  if (static_cast<int>(movies.size()) < k) {
+    movies = parse_recommendations(connection.execute_prepared(statements.exact, parameters));
+  }
+  return movies;
+}
+
+Parameters search_parameters(std::string first, int k, const RecommendationFilter& filter) {
+  return {std::move(first), std::to_string(k), filter.genre, optional_text(filter.year_from),
+          optional_text(filter.year_to)};
+}
+
+}  // namespace
+
+void configure_session(Connection& connection, const SearchSettings& settings) {
+  if (settings.ef_search < 1 || settings.ef_search > 1000) {
+    throw Error("hnsw.ef_search is " + std::to_string(settings.ef_search) + ": use 1 to 1000");
+  }
+  if (settings.max_scan_tuples < 1) {
+    throw Error("hnsw.max_scan_tuples is " + std::to_string(settings.max_scan_tuples) +
+                ": use 1 or more");
+  }
+  // Using the vector type loads pgvector, so that the SETs below are checked by pgvector
+  // instead of being kept as unchecked placeholders.
+  connection.execute("SELECT '[1]'::vector");
+  connection.execute("SET hnsw.ef_search = " + std::to_string(settings.ef_search));
+  connection.execute("SET hnsw.iterative_scan = relaxed_order");
+  connection.execute("SET hnsw.max_scan_tuples = " + std::to_string(settings.max_scan_tuples));
+}
+
+bool check_health(Connection& connection) {
+  try {
+    connection.prepare("health_check", "SELECT count(*) FROM publications WHERE false");
+    connection.execute_prepared("health_check", {});
+    return true;
+  } catch (const DatabaseError&) {
+    return false;
+  }
+}
+
+std::optional<ServedVersion> served_version(Connection& connection) {
+  Result result;
+  try {
+    connection.prepare(
+        "served_version",
+        "SELECT publication_id, model_name, model_version, run_id, dimension, model_type, "
+        "hyperparameters::text, metrics::text, "
+        "to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "dataset_name FROM publications WHERE state = 'served'");
+    result = connection.execute_prepared("served_version", {});
+  } catch (const DatabaseError& e) {
+    if (e.sqlstate() == kUndefinedTable) {
+      throw Error("the database " + connection.description() +
+                  " has no publications table: run recsys db migrate, then recsys publish");
+    }
+    throw;
+  }
+  if (result.rows() == 0) {
+    return std::nullopt;
+  }
+
+  ServedVersion version;
+  version.publication_id = result.int64(0, 0);
+  version.model_name = result.text(0, 1);
+  version.model_version = result.text(0, 2);
+  version.run_id = result.text(0, 3);
+  version.dimension = static_cast<int>(result.int64(0, 4));
+  version.model_type = result.text(0, 5);
+  version.hyperparameters = nlohmann::json::parse(result.text(0, 6));
+  version.metrics = nlohmann::json::parse(result.text(0, 7));
+  version.published_at = result.text(0, 8);
+  version.dataset_name = result.text(0, 9);
+  return version;
+}
+
+std::vector<RecommendedMovie> recommend_for_user(Connection& connection,
+                                                 const ServedVersion& version, std::int64_t user_id,
+                                                 int k, const RecommendationFilter& filter) {
+  validate_request(k, filter);
+  const std::string schema = publication_schema(version.publication_id);
+  // $6: include_rated. NOT IN over a subquery becomes a hashed subplan: the user's rated
+  // movies are read once per query and each candidate is a hash lookup.
+  const std::string rated = fmt::format(
+      "AND ($6::boolean OR m.movie_id NOT IN (SELECT unnest(r.rated_movie_ids) "
+      "FROM {}.users r WHERE r.user_id = $1))",
+      schema);
+  auto statements = prepare_search(
+      connection, version, "recommend_user",
+      "(SELECT u.embedding FROM " + schema + ".users u WHERE u.user_id = $1)", rated);
+
+  Parameters parameters = search_parameters(std::to_string(user_id), k, filter);
+  parameters.emplace_back(filter.include_rated ? "true" : "false");
+  auto movies = run_search(connection, statements, parameters, k);
+  if (movies.empty() && !user_exists(connection, version, user_id)) {
+    throw NotFoundError("user " + std::to_string(user_id) + " is not in model version " +
+                        version.model_version);
+  }
+  return movies;
+}
+
+std::vector<RecommendedMovie> recommend_for_vector(
+    Connection& connection, const ServedVersion& version, std::span<const float> vector, int k,
+    const RecommendationFilter& filter, std::span<const std::int64_t> excluded_movie_ids) {
+  validate_request(k, filter);
+  if (static_cast<int>(vector.size()) != version.dimension) {
+    throw InvalidRequestError("the vector has " + std::to_string(vector.size()) +
+                              " dimensions where model version " + version.model_version + " has " +
+                              std::to_string(version.dimension));
+  }
+  auto statements = prepare_search(connection, version, "recommend_vector", "$1::vector",
+                                   "AND m.movie_id NOT IN (SELECT unnest($6::bigint[]))");
+
+  std::string excluded = "{";
+  for (std::size_t i = 0; i < excluded_movie_ids.size(); ++i) {
+    excluded += (i > 0 ? "," : "") + std::to_string(excluded_movie_ids[i]);
+  }
+  excluded += "}";
+  Parameters parameters = search_parameters(format_vector_text(vector), k, filter);
+  parameters.emplace_back(std::move(excluded));
+  return run_search(connection, statements, parameters, k);
+}
+
+std::vector<RecommendedMovie> similar_movies(Connection& connection, const ServedVersion& version,
+                                             std::int64_t movie_id, int k,
+                                             const RecommendationFilter& filter) {
+  validate_request(k, filter);
+  const std::string schema = publication_schema(version.publication_id);
+  auto statements =
+      prepare_search(connection, version, "similar_movies",
+                     "(SELECT s.embedding FROM " + schema + ".movies s WHERE s.movie_id = $1)",
+                     "AND m.movie_id <> $1");
+
+  auto movies =
+      run_search(connection, statements, search_parameters(std::to_string(movie_id), k, filter), k);
+  if (movies.empty()) {
+    auto record = movie(connection, version, movie_id);
+    if (!record) {
+      throw NotFoundError("movie " + std::to_string(movie_id) + " is not in model version " +
+                          version.model_version);
+    }
+    if (!record->has_embedding) {
+      throw NotFoundError("movie " + std::to_string(movie_id) +
+                          " has no embedding in model version " + version.model_version +
+                          " (it had no training ratings)");
+    }
+  }
+  return movies;
+}
+
+std::optional<MovieRecord> movie(Connection& connection, const ServedVersion& version,
+                                 std::int64_t movie_id) {
+  const std::string schema = publication_schema(version.publication_id);
+  const std::string name = schema + "_movie";
+  connection.prepare(name,
+                     "SELECT movie_id, title, year, array_to_json(genres)::text, imdb_url, "
+                     "embedding IS NOT NULL FROM " +
+                         schema + ".movies WHERE movie_id = $1");
+  Result result = connection.execute_prepared(name, {std::to_string(movie_id)});
+  if (result.rows() == 0) {
+    return std::nullopt;
+  }
+
+  MovieRecord record;
+  record.movie_id = result.int64(0, 0);
+  record.title = result.text(0, 1);
+  if (!result.is_null(0, 2)) {
+    record.year = static_cast<int>(result.int64(0, 2));
+  }
+  record.genres = parse_genres(result.text(0, 3));
+  record.imdb_url = result.text(0, 4);
+  record.has_embedding = result.text(0, 5) == "t";
+  return record;
+}
+
+bool user_exists(Connection& connection, const ServedVersion& version, std::int64_t user_id) {
+  const std::string schema = publication_schema(version.publication_id);
+  const std::string name = schema + "_user_exists";
+  connection.prepare(name, "SELECT 1 FROM " + schema + ".users WHERE user_id = $1");
+  return connection.execute_prepared(name, {std::to_string(user_id)}).rows() > 0;
+}
+
+std::optional<std::vector<float>> movie_embedding(Connection& connection,
+                                                  const ServedVersion& version,
+                                                  std::int64_t movie_id) {
+  const std::string schema = publication_schema(version.publication_id);
+  const std::string name = schema + "_movie_embedding";
+  connection.prepare(name, "SELECT embedding::text FROM " + schema +
+                               ".movies WHERE movie_id = $1 AND embedding IS NOT NULL");
+  Result result = connection.execute_prepared(name, {std::to_string(movie_id)});
+  if (result.rows() == 0) {
+    return std::nullopt;
+  }
+  return parse_vector_text(result.text(0, 0));
+}
+
+}  // namespace recsys::db
