@@ -1,0 +1,53 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tracking/tracking_config.hpp"
+
+namespace recsys::tracking {
+
+// HTTP client for an MLflow tracking server, built on libcurl. Every request is retried with
+// exponential backoff after connection errors, timeouts, HTTP 429 and 5xx; each retry is
+// logged without credentials. An error response is thrown as MlflowError carrying MLflow's
+// error_code and message exactly as the server sent them. Thread-safe: requests are serialized.
+class RestClient {
+ public:
+  explicit RestClient(RestClientOptions options);
+  ~RestClient();
+  RestClient(const RestClient&) = delete;
+  RestClient& operator=(const RestClient&) = delete;
+
+  // Calls an MLflow REST endpoint such as "/api/2.0/mlflow/runs/create". GET sends the fields
+  // of `request` as the query string; POST, PATCH and DELETE send it as a JSON body, as
+  // MLflow's Python client does. Returns the parsed JSON response ({} for an empty body).
+  nlohmann::json call(const std::string& method, const std::string& endpoint,
+                      const nlohmann::json& request);
+
+  // Uploads `file` with PUT to `endpoint` (the artifact proxy).
+  void upload_file(const std::string& endpoint, const std::filesystem::path& file);
+  // Downloads `endpoint` with GET into `file`, through a temporary sibling and a rename.
+  void download_file(const std::string& endpoint, const std::filesystem::path& file);
+
+  const RestClientOptions& options() const { return options_; }
+
+ private:
+  struct Request;
+  struct Response;
+
+  Response send(const Request& request);
+  Response perform_once(const Request& request, std::string* transport_error, bool* retryable);
+  [[noreturn]] void throw_http_error(const Request& request, const Response& response) const;
+
+  RestClientOptions options_;
+  std::mutex mutex_;
+  void* curl_ = nullptr;  // CURL*, kept across requests to reuse connections.
+};
+
+// Percent-encodes one path segment or query value.
+std::string url_encode(const std::string& text);
+
+}  // namespace recsys::tracking
