@@ -1,0 +1,219 @@
+#include "train/biased_mf.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <Eigen/Cholesky>
+#include <cmath>
+#include <vector>
+
+#include "core/error.hpp"
+#include "train/hyperparameters.hpp"
+#include "train/parallel.hpp"
+#include "train/random_init.hpp"
+
+namespace recsys {
+
+namespace {
+
+constexpr std::int64_t kRowsPerChunk = 64;
+
+// One side of the rating matrix: the ratings of row r are [offsets[r], offsets[r + 1]).
+struct SparseRows {
+  const std::vector<std::int64_t>& offsets;
+  const std::vector<std::int32_t>& columns;
+  const std::vector<float>& ratings;
+  std::int64_t row_count() const { return static_cast<std::int64_t>(offsets.size()) - 1; }
+};
+
+struct SolverScratch {
+  RowMatrix features;  // [y_i, 1] for each rating of the row.
+  Eigen::VectorXf targets;
+  Eigen::MatrixXf normal;
+  Eigen::LLT<Eigen::MatrixXf> cholesky;
+};
+
+// Factors and bias of one side in one matrix: columns [0, f) are the factors, column f the bias.
+using FactorsAndBias = RowMatrix;
+
+// Solves every row's (factors, bias) as a ridge regression on the other side's fixed factors:
+// the target of rating r_ui is r_ui - mu - (the other side's bias).
+void solve_rows(const SparseRows& rows, const FactorsAndBias& fixed, FactorsAndBias& solved,
+                float mean, const BiasedMfOptions& options, int threads,
+                std::vector<SolverScratch>& scratch) {
+  const Eigen::Index factors = options.factors;
+
+  parallel_for(
+      rows.row_count(), threads, kRowsPerChunk,
+      [&](std::int64_t begin, std::int64_t end, int worker) {
+        SolverScratch& s = scratch[worker];
+        for (std::int64_t row = begin; row < end; ++row) {
+          const std::int64_t first = rows.offsets[row];
+          const std::int64_t count = rows.offsets[row + 1] - first;
+          if (count == 0) {
+            solved.row(row).setZero();
+            continue;
+          }
+
+          s.features.resize(count, factors + 1);
+          s.targets.resize(count);
+          for (std::int64_t k = 0; k < count; ++k) {
+            const auto other = fixed.row(rows.columns[first + k]);
+            s.features.row(k).head(factors) = other.head(factors);
+            s.features(k, factors) = 1.0F;
+            s.targets(k) = rows.ratings[first + k] - mean - other(factors);
+          }
+
+          const float weight = options.weighted_regularization ? static_cast<float>(count) : 1.0F;
+          s.normal.setZero(factors + 1, factors + 1);
+          s.normal.selfadjointView<Eigen::Lower>().rankUpdate(s.features.transpose());
+          s.normal.diagonal().head(factors).array() +=
+              weight * static_cast<float>(options.regularization);
+          s.normal(factors, factors) += weight * static_cast<float>(options.bias_regularization);
+
+          s.cholesky.compute(s.normal);
+          if (s.cholesky.info() != Eigen::Success) {
+            throw Error(
+                "mf: the normal equations of a row are not positive definite; set "
+                "regularization and bias_regularization above 0");
+          }
+          solved.row(row) = s.cholesky.solve(s.features.transpose() * s.targets).transpose();
+        }
+      });
+}
+
+struct Objective {
+  double squared_error = 0.0;
+  double penalty = 0.0;
+};
+
+// Returns the squared error and the penalty, with per-user terms summed in row order.
+Objective objective(const RatingMatrix& train, const FactorsAndBias& users,
+                    const FactorsAndBias& movies, float mean, const BiasedMfOptions& options,
+                    int threads) {
+  const Eigen::Index factors = options.factors;
+  std::vector<double> errors(static_cast<std::size_t>(train.user_count()), 0.0);
+
+  parallel_for(
+      train.user_count(), threads, kRowsPerChunk,
+      [&](std::int64_t begin, std::int64_t end, int /*worker*/) {
+        for (std::int64_t u = begin; u < end; ++u) {
+          const auto user = users.row(u);
+          double error = 0.0;
+          for (std::int64_t k = train.user_offsets[u]; k < train.user_offsets[u + 1]; ++k) {
+            const auto movie = movies.row(train.user_movies[k]);
+            const double prediction =
+                mean + user(factors) + movie(factors) + user.head(factors).dot(movie.head(factors));
+            const double difference = train.user_ratings[k] - prediction;
+            error += difference * difference;
+          }
+          errors[u] = error;
+        }
+      });
+
+  // Each row's penalty, scaled by its rating count when the regularization is weighted.
+  auto penalty = [&](const FactorsAndBias& rows, const std::vector<std::int64_t>& offsets) {
+    double total = 0.0;
+    for (Eigen::Index r = 0; r < rows.rows(); ++r) {
+      const double weight =
+          options.weighted_regularization ? static_cast<double>(offsets[r + 1] - offsets[r]) : 1.0;
+      total += weight * (options.regularization * rows.row(r).head(factors).squaredNorm() +
+                         options.bias_regularization * rows(r, factors) * rows(r, factors));
+    }
+    return total;
+  };
+
+  Objective result;
+  for (double error : errors) {
+    result.squared_error += error;
+  }
+  result.penalty = penalty(users, train.user_offsets) + penalty(movies, train.movie_offsets);
+  return result;
+}
+
+// Folds mu and the biases into the embeddings: [p_u, b_u + mu, 1] . [q_i, 1, b_i].
+Embeddings fold_embeddings(const RatingMatrix& train, const FactorsAndBias& users,
+                           const FactorsAndBias& movies, float mean, Eigen::Index factors) {
+  Embeddings embeddings{train.user_ids, train.movie_ids, RowMatrix(users.rows(), factors + 2),
+                        RowMatrix(movies.rows(), factors + 2)};
+  embeddings.users.leftCols(factors) = users.leftCols(factors);
+  embeddings.users.col(factors) = users.col(factors).array() + mean;
+  embeddings.users.col(factors + 1).setOnes();
+  embeddings.movies.leftCols(factors) = movies.leftCols(factors);
+  embeddings.movies.col(factors).setOnes();
+  embeddings.movies.col(factors + 1) = movies.col(factors);
+  return embeddings;
+}
+
+}  // namespace
+
+BiasedMfOptions BiasedMfOptions::from_json(const nlohmann::json& values) {
+  HyperparameterReader reader("mf", values);
+  BiasedMfOptions options;
+  options.factors = reader.read_int("factors", options.factors, 1, 4096);
+  options.regularization =
+      reader.read_double("regularization", options.regularization, 0.0, 1e9, true);
+  options.bias_regularization =
+      reader.read_double("bias_regularization", options.bias_regularization, 0.0, 1e9, true);
+  options.weighted_regularization =
+      reader.read_bool("weighted_regularization", options.weighted_regularization);
+  options.iterations = reader.read_int("iterations", options.iterations, 1, 10000);
+  options.seed = reader.read_seed("seed", options.seed);
+  options.threads = reader.read_int("threads", options.threads, 0, 1024);
+  reader.finish();
+  return options;
+}
+
+nlohmann::json BiasedMfOptions::to_json() const {
+  return {{"factors", factors},
+          {"regularization", regularization},
+          {"bias_regularization", bias_regularization},
+          {"weighted_regularization", weighted_regularization},
+          {"iterations", iterations},
+          {"seed", seed},
+          {"threads", resolve_thread_count(threads)}};
+}
+
+BiasedMf::BiasedMf(BiasedMfOptions options) : options_(std::move(options)) {}
+
+Embeddings BiasedMf::fit(const RatingMatrix& train, const IterationCallback& on_iteration) {
+  const int threads = resolve_thread_count(options_.threads);
+  const Eigen::Index factors = options_.factors;
+  const SparseRows user_rows{train.user_offsets, train.user_movies, train.user_ratings};
+  const SparseRows movie_rows{train.movie_offsets, train.movie_users, train.movie_ratings};
+
+  double sum = 0.0;
+  for (float rating : train.user_ratings) {
+    sum += rating;
+  }
+  const double rating_count = std::max<double>(1.0, static_cast<double>(train.rating_count()));
+  const auto mean = static_cast<float>(sum / rating_count);
+
+  // Random movie factors and zero biases; the first half-sweep solves the users from them.
+  FactorsAndBias users = FactorsAndBias::Zero(train.user_count(), factors + 1);
+  FactorsAndBias movies(train.movie_count(), factors + 1);
+  fill_uniform(movies, options_.seed, 0.1F);
+  movies.col(factors).setZero();
+
+  std::vector<SolverScratch> scratch(static_cast<std::size_t>(threads));
+  for (int iteration = 1; iteration <= options_.iterations; ++iteration) {
+    solve_rows(user_rows, movies, users, mean, options_, threads, scratch);
+    solve_rows(movie_rows, users, movies, mean, options_, threads, scratch);
+
+    const Objective current = objective(train, users, movies, mean, options_, threads);
+    const double loss = (current.squared_error + current.penalty) / rating_count;
+    const double rmse = std::sqrt(current.squared_error / rating_count);
+    spdlog::debug("mf: iteration {}/{} train_loss {:.6f} train_rmse {:.6f}", iteration,
+                  options_.iterations, loss, rmse);
+    if (on_iteration) {
+      TrainingProgress progress;
+      progress.iteration = iteration;
+      progress.iterations = options_.iterations;
+      progress.metrics = {{"train_loss", loss}, {"train_rmse", rmse}};
+      progress.embeddings = [&] { return fold_embeddings(train, users, movies, mean, factors); };
+      on_iteration(progress);
+    }
+  }
+  return fold_embeddings(train, users, movies, mean, factors);
+}
+
+}  // namespace recsys
