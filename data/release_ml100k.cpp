@@ -2,6 +2,7 @@
 // '|' or tab separators, no header lines, titles in Latin-1 and whole-star ratings 1-5.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <unordered_set>
@@ -53,23 +54,24 @@ std::unordered_set<std::string> read_occupations(LoadContext& context) {
   return occupations;
 }
 
-// Parses a u.item release date such as "01-Jan-1995" and returns its year.
+// Parses a u.item release date such as "01-Jan-1995" (movie 1373 has "4-Feb-1971") and
+// returns its year.
 std::optional<int> year_from_release_date(std::string_view date) {
   static constexpr std::array<std::string_view, 12> kMonths = {
       "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::vector<std::string_view> parts;
+  split_fields(date, "-", parts);
   std::int64_t day = 0;
   std::int64_t year = 0;
-  if (date.size() != 11 || date[2] != '-' || date[6] != '-' ||
-      !parse_integer(date.substr(0, 2), day) || !parse_integer(date.substr(7, 4), year) ||
-      day < 1 || day > 31 || year < 1000) {
+  if (parts.size() != 3 || parts[0].size() > 2 || parts[2].size() != 4 ||
+      !parse_integer(parts[0], day) || !parse_integer(parts[2], year) || day < 1 || day > 31 ||
+      year < 1000) {
     return std::nullopt;
   }
-  for (std::string_view month : kMonths) {
-    if (date.substr(3, 3) == month) {
-      return static_cast<int>(year);
-    }
+  if (std::find(kMonths.begin(), kMonths.end(), parts[1]) == kMonths.end()) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  return static_cast<int>(year);
 }
 
 // Parses one u.item line (already converted to UTF-8) into `movie`; returns the problem or "".
