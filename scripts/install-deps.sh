@@ -13,6 +13,11 @@ packages=(
   postgresql postgresql-contrib postgresql-server-dev-all dpkg-dev
   prometheus wrk
 )
+# Node.js and npm run the Compose and Dockerfile linters (scripts/install-linters.sh). A
+# machine with its own Node.js keeps it, because NodeSource's nodejs conflicts with Debian's npm.
+if ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 if [[ $(id -u) -eq 0 ]]; then
   sudo=()
@@ -40,3 +45,7 @@ else
 fi
 
 "${sudo[@]}" "$here/install-pgvector.sh"
+
+# The linters come from the npm registry; without them tests/containers skips its lint tests.
+"$here/install-linters.sh" ||
+  echo "install-deps.sh: the linters are not installed; tests/containers skips the lint tests" >&2
