@@ -45,8 +45,8 @@ TEST(ComposeFile, StartsServicesInPipelineOrder) {
   EXPECT_EQ(condition(services["grafana"], "prometheus"), "service_healthy");
 }
 
-// Every long-running service has a health check, since the start order waits on them; the
-// one-shot trainer has none and never restarts.
+// Every long-running service has a health check, because the start order waits on them.
+// The one-shot trainer has none and never restarts.
 TEST(ComposeFile, LongRunningServicesHaveHealthChecks) {
   auto services = load_compose()["services"];
   for (const auto& entry : services) {

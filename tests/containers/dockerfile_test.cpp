@@ -1,6 +1,6 @@
-// The Dockerfile read as data: two stages on Debian 12, a non-root runtime user, no -dev
-// package at run time, and runtime packages that provide every shared library that the
-// recsys program built on this machine (with the same Debian packages) links directly.
+// The Dockerfile read as data: two stages on Debian 12, a non-root runtime user and no -dev
+// package at run time. The runtime packages must provide every shared library that the
+// recsys program built on this machine, from the same Debian packages, links directly.
 #include <gtest/gtest.h>
 
 #include <filesystem>

@@ -45,8 +45,8 @@ TEST(Linters, ComposeFilePassesDclint) {
   EXPECT_EQ(result.exit_code, 0) << result.output;
 }
 
-// The schema check is live: a condition that the Compose specification does not define
-// and a misspelled key fail the lint.
+// The schema check is live: a depends_on condition that the Compose specification does not
+// define fails the lint.
 TEST(Linters, DclintRejectsInvalidCompose) {
   REQUIRE_LINTER(dclint, "dclint");
   std::string compose = read_text(kSourceDir / "docker-compose.yml");
