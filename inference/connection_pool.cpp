@@ -102,6 +102,7 @@ ConnectionPool::Lease ConnectionPool::checkout() {
     }
     if (chosen < slots_.size()) {
       if (std::chrono::steady_clock::now() < unavailable_until_) {
+        reachable_.store(false, std::memory_order_relaxed);
         throw DatabaseUnavailable("the database is unreachable: " + last_connect_error_);
       }
       slots_[chosen].state = SlotState::connecting;
@@ -111,6 +112,7 @@ ConnectionPool::Lease ConnectionPool::checkout() {
       try {
         connection = open_connection();
       } catch (...) {
+        reachable_.store(false, std::memory_order_relaxed);
         lock.lock();
         slots_[chosen].state = SlotState::disconnected;
         unavailable_until_ = std::chrono::steady_clock::now() + options_.unavailable_hold;
@@ -118,6 +120,7 @@ ConnectionPool::Lease ConnectionPool::checkout() {
         throw;
       }
 
+      reachable_.store(true, std::memory_order_relaxed);
       lock.lock();
       ++totals_.connect_successes;
       unavailable_until_ = {};

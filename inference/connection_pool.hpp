@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -104,6 +105,9 @@ class ConnectionPool {
   ConnectionPoolStats stats() const;
   const ConnectionPoolOptions& options() const { return options_; }
 
+  // False from a failed connect until a connection opens or a query through run() succeeds.
+  bool database_reachable() const { return reachable_.load(std::memory_order_relaxed); }
+
  private:
   enum class SlotState { disconnected, connecting, idle, in_use };
   struct Slot {
@@ -124,6 +128,7 @@ class ConnectionPool {
   std::chrono::steady_clock::time_point unavailable_until_{};
   std::string last_connect_error_;
   ConnectionPoolStats totals_;  // Only the totals are kept here; counts come from slots_.
+  std::atomic<bool> reachable_{false};
 };
 
 template <typename Work>
@@ -131,7 +136,9 @@ auto ConnectionPool::run(Work&& work) -> decltype(work(std::declval<db::Connecti
   for (int attempt = 1;; ++attempt) {
     Lease lease = checkout();
     try {
-      return work(lease.connection());
+      auto result = work(lease.connection());
+      reachable_.store(true, std::memory_order_relaxed);
+      return result;
     } catch (const db::DatabaseError& error) {
       if (!error.connection_lost()) {
         throw;

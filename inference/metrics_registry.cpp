@@ -80,6 +80,12 @@ Series& Family<Series>::series(const std::vector<std::string>& label_values) {
 }
 
 template <typename Series>
+void Family<Series>::clear() {
+  std::lock_guard lock(mutex_);
+  series_.clear();
+}
+
+template <typename Series>
 void Family<Series>::for_each(
     const std::function<void(const std::vector<std::string>&, const Series&)>& visit) const {
   std::lock_guard lock(mutex_);

@@ -65,6 +65,9 @@ class Family {
          std::function<std::unique_ptr<Series>()> make_series);
 
   Series& series(const std::vector<std::string>& label_values = {});
+  // Removes every series, for info metrics whose labels change (a new model version).
+  // References returned earlier by series() dangle afterwards.
+  void clear();
 
   const std::string& name() const { return name_; }
   const std::string& help() const { return help_; }

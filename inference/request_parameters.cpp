@@ -206,7 +206,8 @@ FoldInRequest parse_fold_in_request(const std::string& body,
   nlohmann::json document;
   try {
     document = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {
+    // parse_error for syntax and invalid UTF-8, out_of_range for a number like 1e400.
     throw bad_request(std::string("the body is not valid JSON: ") + error.what());
   }
   if (!document.is_object()) {

@@ -1,0 +1,233 @@
+#include "inference/http_server.hpp"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <exception>
+
+#include "core/error.hpp"
+#include "inference/api_error.hpp"
+#include "inference/api_json.hpp"
+
+namespace recsys::inference {
+
+namespace {
+
+// What the logger needs to know about the request being handled on this worker thread. The
+// pre-routing handler fills it; the logger, which runs on the same thread after the response
+// is written, reads and resets it.
+struct RequestContext {
+  bool active = false;
+  std::chrono::steady_clock::time_point start;
+  std::string route = kUnmatchedRoute;
+};
+
+thread_local RequestContext current_request;
+
+// The method label: one of the methods the server parses, anything else "other", so that a
+// client cannot add label values.
+std::string method_label(const std::string& method) {
+  static const std::array<std::string, 9> known = {"GET",     "HEAD",  "POST",    "PUT",  "DELETE",
+                                                   "OPTIONS", "PATCH", "CONNECT", "TRACE"};
+  return std::find(known.begin(), known.end(), method) != known.end() ? method : "other";
+}
+
+std::size_t header_bytes(const httplib::Request& request) {
+  std::size_t total = request.method.size() + request.target.size() + request.version.size() + 4;
+  for (const auto& [name, value] : request.headers) {
+    total += name.size() + value.size() + 4;  // ": " and CRLF.
+  }
+  return total;
+}
+
+// Code and message of an error status that the HTTP library set without a body.
+std::pair<std::string, std::string> library_error(int status, const HttpServerOptions& options) {
+  switch (status) {
+    case 400:
+      return {"bad_request", "the request could not be parsed as HTTP/1.1"};
+    case 404:
+      return {"not_found", "no such route"};
+    case 413:
+      return {"payload_too_large",
+              "the request body exceeds " + std::to_string(options.max_body_bytes) + " bytes"};
+    case 414:
+      return {"uri_too_long", "the request target is too long"};
+    case 416:
+      return {"range_not_satisfiable", "range requests are not supported"};
+    default:
+      return {"http_error", "the request failed with HTTP status " + std::to_string(status)};
+  }
+}
+
+// A printable, bounded copy of the request target for the access log.
+std::string loggable_target(const std::string& target) {
+  std::string text;
+  for (char c : target.substr(0, 200)) {
+    text += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  return target.size() > 200 ? text + "..." : text;
+}
+
+}  // namespace
+
+HttpServer::HttpServer(HttpServerOptions options, const Router& router, ServiceMetrics& metrics,
+                       std::function<std::string()> model_version)
+    : options_(std::move(options)),
+      router_(router),
+      metrics_(metrics),
+      model_version_(std::move(model_version)),
+      server_(std::make_unique<httplib::Server>()) {
+  if (options_.threads < 1) {
+    throw Error("--threads must be at least 1, got " + std::to_string(options_.threads));
+  }
+  configure();
+}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::configure() {
+  const auto threads = static_cast<std::size_t>(options_.threads);
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_->set_payload_max_length(options_.max_body_bytes);
+  server_->set_read_timeout(options_.read_timeout);
+  server_->set_write_timeout(options_.write_timeout);
+  server_->set_keep_alive_timeout(options_.keep_alive_timeout.count());
+  server_->set_keep_alive_max_count(static_cast<std::size_t>(options_.keep_alive_max_requests));
+  server_->set_tcp_nodelay(true);
+
+  server_->set_pre_routing_handler(
+      [this](const httplib::Request& request, httplib::Response& response) {
+        current_request.active = true;
+        current_request.start = std::chrono::steady_clock::now();
+        current_request.route = router_.route_label(request.method, request.path);
+        if (header_bytes(request) > options_.max_header_bytes) {
+          write_error(
+              response, 431, "headers_too_large",
+              "the request headers exceed " + std::to_string(options_.max_header_bytes) + " bytes");
+          // The body, if any, is not read, so the connection cannot carry another request.
+          response.set_header("Connection", "close");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
+
+  auto dispatch = [this](const httplib::Request& request, httplib::Response& response) {
+    this->dispatch(request, response);
+  };
+  server_->Get(".*", dispatch);
+  server_->Post(".*", dispatch);
+  server_->Put(".*", dispatch);
+  server_->Patch(".*", dispatch);
+  server_->Delete(".*", dispatch);
+  server_->Options(".*", dispatch);
+
+  httplib::Server::HandlerWithResponse error_handler = [this](const httplib::Request&,
+                                                              httplib::Response& response) {
+    if (!response.body.empty()) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    auto [code, message] = library_error(response.status, options_);
+    write_error(response, response.status, code, message);
+    return httplib::Server::HandlerResponse::Handled;
+  };
+  server_->set_error_handler(std::move(error_handler));
+
+  server_->set_exception_handler(
+      [](const httplib::Request& request, httplib::Response& response, std::exception_ptr error) {
+        std::string what = "unknown exception";
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& exception) {
+          what = exception.what();
+        } catch (...) {
+        }
+        spdlog::error("internal error on {} {}: {}", request.method, loggable_target(request.path),
+                      what);
+        write_error(response, 500, "internal_error",
+                    "the service failed unexpectedly; the error is in its log");
+      });
+
+  server_->set_logger([this](const httplib::Request& request, const httplib::Response& response) {
+    log_request(request, response);
+  });
+}
+
+void HttpServer::dispatch(const httplib::Request& request, httplib::Response& response) {
+  auto lookup = router_.find(request.method, request.path);
+  if (lookup.route == nullptr) {
+    if (!lookup.allowed_methods.empty()) {
+      std::string allowed;
+      for (const auto& method : lookup.allowed_methods) {
+        allowed += (allowed.empty() ? "" : ", ") + method;
+      }
+      response.set_header("Allow", allowed);
+      write_error(response, 405, "method_not_allowed",
+                  request.method + " is not allowed on " + loggable_target(request.path) +
+                      "; allowed: " + allowed);
+      return;
+    }
+    write_error(response, 404, "not_found",
+                "no route " + method_label(request.method) + " " + loggable_target(request.path) +
+                    "; GET /openapi.json lists the routes");
+    return;
+  }
+
+  try {
+    lookup.route->handler(request, response, lookup.parameters);
+  } catch (const ApiError& error) {
+    write_error(response, error.status(), error.code(), error.what());
+  }
+}
+
+void HttpServer::log_request(const httplib::Request& request, const httplib::Response& response) {
+  auto method = method_label(request.method);
+  auto status = std::to_string(response.status);
+  std::string route = current_request.active ? current_request.route : kUnmatchedRoute;
+  double seconds = -1.0;
+  if (current_request.active) {
+    seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - current_request.start)
+            .count();
+  }
+  current_request = RequestContext{};
+
+  metrics_.http_requests.series({method, route, status}).increment();
+  // Requests rejected before the headers were parsed have no start time and no duration.
+  if (seconds >= 0.0) {
+    metrics_.http_request_duration.series({method, route}).observe(seconds);
+  }
+  if (options_.access_log) {
+    spdlog::info("{} {} {} {} {:.2f} ms model={} path={}", request.remote_addr, method, route,
+                 status, seconds >= 0.0 ? seconds * 1000.0 : 0.0, model_version_(),
+                 loggable_target(request.path));
+  }
+}
+
+int HttpServer::bind() {
+  int port = 0;
+  if (options_.port == 0) {
+    port = server_->bind_to_any_port(options_.host);
+    if (port <= 0) {
+      throw Error("cannot bind a free port on " + options_.host +
+                  ": check --host names a local address");
+    }
+  } else if (server_->bind_to_port(options_.host, options_.port)) {
+    port = options_.port;
+  } else {
+    throw Error("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                ": the port is in use or the address is not local; choose --host/--port");
+  }
+  return port;
+}
+
+void HttpServer::serve() {
+  server_->listen_after_bind();
+}
+
+void HttpServer::stop() {
+  server_->stop();
+}
+
+}  // namespace recsys::inference

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "inference/router.hpp"
+#include "inference/service_metrics.hpp"
+
+namespace httplib {
+class Server;
+}  // namespace httplib
+
+namespace recsys::inference {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0 picks a free port; bind() returns it.
+  // Worker threads. An open keep-alive connection occupies one while it lasts, so this is
+  // also the number of clients served at once.
+  int threads = 8;
+  std::size_t max_body_bytes = 64 * 1024;    // Larger bodies get 413.
+  std::size_t max_header_bytes = 16 * 1024;  // Larger header blocks get 431.
+  std::chrono::seconds read_timeout{5};      // For reading a request once it started.
+  std::chrono::seconds write_timeout{5};
+  std::chrono::seconds keep_alive_timeout{5};  // Idle time before a connection is closed.
+  int keep_alive_max_requests = 1000;          // Requests per connection before it is closed.
+  bool access_log = true;                      // One log line per request.
+};
+
+// The HTTP front of the service on cpp-httplib: routing through a Router, size limits and
+// timeouts, JSON bodies for every error (including those the library raises itself: 400,
+// 413, 414), one access-log line and the request metrics per request.
+class HttpServer {
+ public:
+  // `model_version` returns the served model version for the access log ("-" for none).
+  HttpServer(HttpServerOptions options, const Router& router, ServiceMetrics& metrics,
+             std::function<std::string()> model_version);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds the listening socket; returns the port. Throws recsys::Error when binding fails.
+  int bind();
+  // Serves until stop(); requests in progress finish before it returns.
+  void serve();
+  // Stops accepting connections; safe to call from any thread, also before serve().
+  void stop();
+
+ private:
+  void configure();
+  void dispatch(const httplib::Request& request, httplib::Response& response);
+  void log_request(const httplib::Request& request, const httplib::Response& response);
+
+  HttpServerOptions options_;
+  const Router& router_;
+  ServiceMetrics& metrics_;
+  std::function<std::string()> model_version_;
+  std::unique_ptr<httplib::Server> server_;
+};
+
+}  // namespace recsys::inference

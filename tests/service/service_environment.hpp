@@ -1,0 +1,57 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "data/dataset.hpp"
+
+namespace recsys::testing {
+
+inline constexpr const char* kModelName = "movielens-recommender";
+
+// The real components of the end-to-end tests, set up on first use and torn down when the
+// test program ends: a private PostgreSQL cluster with pgvector started by
+// scripts/local-db.sh in a temporary directory on a free port other than the script's
+// default, migrated by `recsys db migrate`, and models trained by the training library on
+// the synthetic catalog of test_models.hpp.
+class ServiceEnvironment {
+ public:
+  // Starts the cluster on the first call; throws std::runtime_error with the script's output
+  // when it cannot.
+  static ServiceEnvironment& get();
+
+  const std::string& database_url() const { return database_url_; }
+  const std::filesystem::path& work_directory() const { return work_directory_; }
+  const Dataset& dataset() const { return dataset_; }
+
+  // The directory of a model of `model_type` trained on the synthetic catalog, trained on
+  // the first call; `variant` changes the seed so that two directories differ.
+  std::filesystem::path model_directory(const std::string& model_type, int variant = 0);
+
+  // Runs `recsys publish` for `model_directory` as `version`; throws with its output on
+  // failure.
+  void publish(const std::filesystem::path& model_directory, const std::string& version);
+
+  // Stops and starts the cluster with scripts/local-db.sh (fast shutdown).
+  void stop_database();
+  void start_database();
+
+  // Stops the cluster and removes the temporary directory (called at program end).
+  void tear_down();
+
+ private:
+  ServiceEnvironment();
+  std::string script(const std::string& command) const;
+
+  std::filesystem::path work_directory_;
+  int port_ = 0;
+  std::string database_url_;
+  Dataset dataset_;
+  bool running_ = false;
+};
+
+// Path of the recsys program under test.
+std::string recsys_binary();
+
+}  // namespace recsys::testing
