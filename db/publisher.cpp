@@ -17,7 +17,10 @@ constexpr const char* kPublishLock = "SELECT pg_advisory_xact_lock(7353720002)";
 // HNSW indexes on the vector type accept at most 2,000 dimensions (pgvector 0.8 README).
 constexpr int kMaxIndexedDimension = 2000;
 
-const char* const kTimestamp = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+// Returns SQL that formats a timestamptz column as UTC ISO 8601.
+std::string utc_text(const std::string& column) {
+  return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -253,8 +256,8 @@ RollbackResult rollback(Connection& connection) {
 }
 
 std::vector<PublicationRecord> list_publications(Connection& connection) {
-  std::string published = fmt::format(kTimestamp, "published_at");
-  std::string served = fmt::format(kTimestamp, "served_at");
+  std::string published = utc_text("published_at");
+  std::string served = utc_text("served_at");
   Result result = connection.execute(
       "SELECT publication_id, model_name, model_version, run_id, model_type, dimension, "
       "movie_count, user_count, state, " +

@@ -1,8 +1,7 @@
 #include "db/recommendation_queries.hpp"
 
-#include <fmt/format.h>
-
 #include "db/publication_tables.hpp"
+#include "db/search_statements.hpp"
 #include "db/vector_text.hpp"
 
 namespace recsys::db {
@@ -11,75 +10,6 @@ namespace {
 
 // SQLSTATE of "relation does not exist".
 constexpr const char* kUndefinedTable = "42P01";
-
-// The filter conditions shared by every search; $3 genre, $4 year_from, $5 year_to.
-constexpr const char* kFilterConditions =
-    "m.embedding IS NOT NULL "
-    "AND ($3::text IS NULL OR $3::text = ANY (m.genres)) "
-    "AND ($4::integer IS NULL OR m.year >= $4::integer) "
-    "AND ($5::integer IS NULL OR m.year <= $5::integer)";
-
-// Builds a search over {schema}.movies m for the query vector `query` (an SQL expression that
-// the planner evaluates once). The approximate form orders by the <#> operator, which the
-// HNSW index serves; the relaxed iterative scan may return rows slightly out of order, so the
-// materialized CTE orders them again. The exact form ranks by inner_product(), which no index
-// can serve, so PostgreSQL scans every movie.
-std::string search_sql(const std::string& schema, const std::string& query,
-                       const std::string& extra_conditions, bool exact) {
-  std::string distance =
-      exact ? "-inner_product(m.embedding, " + query + ")" : "m.embedding <#> " + query;
-  std::string order_expression =
-      exact ? "inner_product(m.embedding, " + query + ") DESC" : "m.embedding <#> " + query;
-  return fmt::format(
-      "WITH candidates AS MATERIALIZED (\n"
-      "  SELECT m.movie_id, m.title, m.year, m.genres, {distance} AS distance\n"
-      "  FROM {schema}.movies m\n"
-      "  WHERE {query} IS NOT NULL AND {filters} {extra}\n"
-      "  ORDER BY {order_expression}\n"
-      "  LIMIT $2)\n"
-      "SELECT movie_id, title, year, array_to_json(genres)::text, -distance AS score\n"
-      "FROM candidates ORDER BY distance, movie_id",
-      fmt::arg("distance", distance), fmt::arg("schema", schema), fmt::arg("query", query),
-      fmt::arg("filters", kFilterConditions), fmt::arg("extra", extra_conditions),
-      fmt::arg("order_expression", order_expression));
-}
-
-struct SearchStatements {
-  std::string approximate;
-  std::string exact;
-};
-
-// Prepares the approximate and exact forms of a search on this connection (once).
-SearchStatements prepare_search(Connection& connection, const ServedVersion& version,
-                                const std::string& kind, const std::string& query,
-                                const std::string& extra_conditions) {
-  const std::string schema = publication_schema(version.publication_id);
-  SearchStatements names{schema + "_" + kind, schema + "_" + kind + "_exact"};
-  connection.prepare(names.approximate, search_sql(schema, query, extra_conditions, false));
-  connection.prepare(names.exact, search_sql(schema, query, extra_conditions, true));
-  return names;
-}
-
-std::vector<std::string> parse_genres(std::string_view json_text) {
-  return nlohmann::json::parse(json_text).get<std::vector<std::string>>();
-}
-
-std::vector<RecommendedMovie> parse_recommendations(const Result& result) {
-  std::vector<RecommendedMovie> movies;
-  movies.reserve(static_cast<std::size_t>(result.rows()));
-  for (int row = 0; row < result.rows(); ++row) {
-    RecommendedMovie movie;
-    movie.movie_id = result.int64(row, 0);
-    movie.title = result.text(row, 1);
-    if (!result.is_null(row, 2)) {
-      movie.year = static_cast<int>(result.int64(row, 2));
-    }
-    movie.genres = parse_genres(result.text(row, 3));
-    movie.score = result.float64(row, 4);
-    movies.push_back(std::move(movie));
-  }
-  return movies;
-}
 
 void validate_request(int k, const RecommendationFilter& filter) {
   if (k < 1 || k > kMaxResults) {
@@ -90,13 +20,6 @@ void validate_request(int k, const RecommendationFilter& filter) {
     throw InvalidRequestError("year_from " + std::to_string(*filter.year_from) +
                               " is after year_to " + std::to_string(*filter.year_to));
   }
-}
-
-std::optional<std::string> optional_text(const std::optional<int>& value) {
-  if (!value) {
-    return std::nullopt;
-  }
-  return std::to_string(*value);
 }
 
 // Runs the approximate search and, when it found fewer than k movies, the exact one. The
@@ -110,11 +33,6 @@ std::vector<RecommendedMovie> run_search(Connection& connection, const SearchSta
     movies = parse_recommendations(connection.execute_prepared(statements.exact, parameters));
   }
   return movies;
-}
-
-Parameters search_parameters(std::string first, int k, const RecommendationFilter& filter) {
-  return {std::move(first), std::to_string(k), filter.genre, optional_text(filter.year_from),
-          optional_text(filter.year_to)};
 }
 
 }  // namespace
@@ -131,8 +49,12 @@ void configure_session(Connection& connection, const SearchSettings& settings) {
   // instead of being kept as unchecked placeholders.
   connection.execute("SELECT '[1]'::vector");
   connection.execute("SET hnsw.ef_search = " + std::to_string(settings.ef_search));
-  connection.execute("SET hnsw.iterative_scan = relaxed_order");
+  connection.execute(std::string("SET hnsw.iterative_scan = ") +
+                     (settings.iterative_scan ? "relaxed_order" : "off"));
   connection.execute("SET hnsw.max_scan_tuples = " + std::to_string(settings.max_scan_tuples));
+  // JIT compilation costs hundreds of milliseconds and pays off only for long analytic
+  // queries; the exact scan over a large catalog would otherwise cross jit_above_cost.
+  connection.execute("SET jit = off");
 }
 
 bool check_health(Connection& connection) {
@@ -184,16 +106,7 @@ std::vector<RecommendedMovie> recommend_for_user(Connection& connection,
                                                  const ServedVersion& version, std::int64_t user_id,
                                                  int k, const RecommendationFilter& filter) {
   validate_request(k, filter);
-  const std::string schema = publication_schema(version.publication_id);
-  // $6: include_rated. NOT IN over a subquery becomes a hashed subplan: the user's rated
-  // movies are read once per query and each candidate is a hash lookup.
-  const std::string rated = fmt::format(
-      "AND ($6::boolean OR m.movie_id NOT IN (SELECT unnest(r.rated_movie_ids) "
-      "FROM {}.users r WHERE r.user_id = $1))",
-      schema);
-  auto statements = prepare_search(
-      connection, version, "recommend_user",
-      "(SELECT u.embedding FROM " + schema + ".users u WHERE u.user_id = $1)", rated);
+  auto statements = prepare_user_search(connection, version);
 
   Parameters parameters = search_parameters(std::to_string(user_id), k, filter);
   parameters.emplace_back(filter.include_rated ? "true" : "false");
@@ -214,8 +127,7 @@ std::vector<RecommendedMovie> recommend_for_vector(
                               " dimensions where model version " + version.model_version + " has " +
                               std::to_string(version.dimension));
   }
-  auto statements = prepare_search(connection, version, "recommend_vector", "$1::vector",
-                                   "AND m.movie_id NOT IN (SELECT unnest($6::bigint[]))");
+  auto statements = prepare_vector_search(connection, version);
 
   std::string excluded = "{";
   for (std::size_t i = 0; i < excluded_movie_ids.size(); ++i) {
@@ -231,11 +143,7 @@ std::vector<RecommendedMovie> similar_movies(Connection& connection, const Serve
                                              std::int64_t movie_id, int k,
                                              const RecommendationFilter& filter) {
   validate_request(k, filter);
-  const std::string schema = publication_schema(version.publication_id);
-  auto statements =
-      prepare_search(connection, version, "similar_movies",
-                     "(SELECT s.embedding FROM " + schema + ".movies s WHERE s.movie_id = $1)",
-                     "AND m.movie_id <> $1");
+  auto statements = prepare_similar_search(connection, version);
 
   auto movies =
       run_search(connection, statements, search_parameters(std::to_string(movie_id), k, filter), k);
@@ -273,7 +181,7 @@ std::optional<MovieRecord> movie(Connection& connection, const ServedVersion& ve
   if (!result.is_null(0, 2)) {
     record.year = static_cast<int>(result.int64(0, 2));
   }
-  record.genres = parse_genres(result.text(0, 3));
+  record.genres = nlohmann::json::parse(result.text(0, 3)).get<std::vector<std::string>>();
   record.imdb_url = result.text(0, 4);
   record.has_embedding = result.text(0, 5) == "t";
   return record;

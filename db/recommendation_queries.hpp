@@ -71,14 +71,17 @@ struct MovieRecord {
 struct SearchSettings {
   int ef_search = 100;          // hnsw.ef_search: candidate list size, 1..1000.
   int max_scan_tuples = 20000;  // hnsw.max_scan_tuples: iterative scan limit per query.
+  // hnsw.iterative_scan: relaxed_order when true, off when false (then a filtered search
+  // falls back to the exact scan more often).
+  bool iterative_scan = true;
 };
 
 // Largest k any query accepts.
 inline constexpr int kMaxResults = 1000;
 
-// Sets the HNSW session settings (ef_search, iterative scan in relaxed order) on a new
-// connection. Call once per connection before the first query; the prepared statements are
-// created on first use and cached by the Connection.
+// Sets the HNSW session settings (ef_search, iterative scan, max_scan_tuples) and turns JIT
+// compilation off on a new connection. Call once per connection before the first query; the
+// prepared statements are created on first use and cached by the Connection.
 void configure_session(Connection& connection, const SearchSettings& settings = {});
 
 // Returns true when the connection answers and the publications table is readable.
