@@ -1,0 +1,73 @@
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "tracking/promotion.hpp"
+
+namespace recsys::tracking {
+namespace {
+
+PromotionCandidate candidate(const std::string& version, double value,
+                             const std::string& fingerprint = "sha256:aa",
+                             const std::string& split = "random") {
+  return {version, value, fingerprint, split};
+}
+
+TEST(Promotion, FirstVersionBecomesChampion) {
+  const auto decision = decide_promotion(candidate("1", 0.2), std::nullopt, "ndcg_at_10", false);
+  EXPECT_TRUE(decision.promote);
+  EXPECT_NE(decision.reason.find("no version holds the alias"), std::string::npos);
+}
+
+TEST(Promotion, HigherNdcgWins) {
+  const auto decision =
+      decide_promotion(candidate("2", 0.31), candidate("1", 0.30), "ndcg_at_10", false);
+  EXPECT_TRUE(decision.promote);
+  EXPECT_NE(decision.reason.find("0.31 vs 0.3"), std::string::npos);
+}
+
+TEST(Promotion, EqualOrLowerNdcgLoses) {
+  EXPECT_FALSE(decide_promotion(candidate("2", 0.30), candidate("1", 0.30), "ndcg_at_10", false)
+                   .promote);
+  const auto decision =
+      decide_promotion(candidate("2", 0.29), candidate("1", 0.30), "ndcg_at_10", false);
+  EXPECT_FALSE(decision.promote);
+  EXPECT_NE(decision.reason.find("not better"), std::string::npos);
+}
+
+TEST(Promotion, LowerRmseWins) {
+  EXPECT_TRUE(lower_is_better("rmse"));
+  EXPECT_TRUE(lower_is_better("mae"));
+  EXPECT_TRUE(lower_is_better("train_loss"));
+  EXPECT_FALSE(lower_is_better("recall_at_10"));
+  EXPECT_TRUE(decide_promotion(candidate("2", 0.90), candidate("1", 0.95), "rmse", false).promote);
+  EXPECT_FALSE(decide_promotion(candidate("2", 0.99), candidate("1", 0.95), "rmse", false).promote);
+}
+
+TEST(Promotion, DifferentDataSetOrSplitIsNotComparable) {
+  const auto other_data =
+      decide_promotion(candidate("2", 0.9, "sha256:bb"), candidate("1", 0.1), "ndcg_at_10", false);
+  EXPECT_FALSE(other_data.promote);
+  EXPECT_NE(other_data.reason.find("not comparable"), std::string::npos);
+  EXPECT_NE(other_data.reason.find("--force"), std::string::npos);
+  const auto other_split = decide_promotion(candidate("2", 0.9, "sha256:aa", "temporal"),
+                                            candidate("1", 0.1), "ndcg_at_10", false);
+  EXPECT_FALSE(other_split.promote);
+}
+
+TEST(Promotion, ForceOverridesEverything) {
+  EXPECT_TRUE(decide_promotion(candidate("2", 0.1, "sha256:bb"), candidate("1", 0.9),
+                               "ndcg_at_10", true)
+                  .promote);
+}
+
+TEST(Promotion, NanNeverWins) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_FALSE(decide_promotion(candidate("2", nan), candidate("1", 0.1), "ndcg_at_10", false)
+                   .promote);
+  EXPECT_FALSE(decide_promotion(candidate("2", 0.5), candidate("1", nan), "ndcg_at_10", false)
+                   .promote);
+}
+
+}  // namespace
+}  // namespace recsys::tracking

@@ -1,0 +1,274 @@
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "mock_mlflow_server.hpp"
+#include "test_util.hpp"
+#include "training_fixture.hpp"
+#include "tracking/file_model_registry.hpp"
+#include "tracking/file_tracking_store.hpp"
+#include "tracking/mlflow_error.hpp"
+#include "tracking/model_registration.hpp"
+
+namespace recsys::tracking {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::log_fake_training_run;
+using testing::MockMlflowServer;
+using testing::TempDirectory;
+
+RegisterOptions options_for(const std::string& tracking_uri, const std::string& run_id) {
+  RegisterOptions options;
+  options.tracking_uri = tracking_uri;
+  options.run_id = run_id;
+  options.poll_interval = std::chrono::milliseconds(1);
+  options.ready_timeout = std::chrono::milliseconds(2000);
+  return options;
+}
+
+class FileRegistration : public ::testing::Test {
+ protected:
+  std::string uri() const { return (temp_.path() / "mlruns").string(); }
+  std::string train(double ndcg, double rmse = 1.0,
+                    const std::string& fingerprint = testing::kFingerprint,
+                    const std::string& split = "random-80-20") {
+    return log_fake_training_run(uri(), temp_.path(), {{"ndcg_at_10", ndcg}, {"rmse", rmse}},
+                                 fingerprint, split);
+  }
+  std::string champion() {
+    FileModelRegistry registry(temp_.path() / "mlruns");
+    return registry.get_model_version_by_alias("movielens-recommender", "champion").version;
+  }
+
+  TempDirectory temp_;
+};
+
+TEST_F(FileRegistration, FirstVersionBecomesChampion) {
+  const std::string run = train(0.25);
+  const RegistrationResult result = register_model(options_for(uri(), run));
+
+  EXPECT_EQ(result.version, "1");
+  EXPECT_TRUE(result.promoted);
+  EXPECT_TRUE(result.previous_champion.empty());
+  EXPECT_EQ(champion(), "1");
+
+  FileModelRegistry registry(temp_.path() / "mlruns");
+  const ModelVersion version = registry.get_model_version("movielens-recommender", "1");
+  EXPECT_EQ(version.run_id, run);
+  EXPECT_EQ(version.source.substr(version.source.size() - 6), "/model");
+  EXPECT_EQ(version.tags.at("recsys.dataset.fingerprint"), testing::kFingerprint);
+  EXPECT_EQ(version.tags.at("recsys.split"), "random-80-20");
+  EXPECT_EQ(version.tags.at("metric.ndcg_at_10"), "0.25");
+  EXPECT_EQ(version.tags.at("recsys.promotion").rfind("promoted: ", 0), 0u);
+  EXPECT_TRUE(fs::exists(
+      fs::path(version.source.substr(std::string("file://").size())) / "MLmodel"));
+}
+
+TEST_F(FileRegistration, BetterVersionTakesChampion) {
+  register_model(options_for(uri(), train(0.25)));
+  const RegistrationResult result = register_model(options_for(uri(), train(0.30)));
+  EXPECT_TRUE(result.promoted);
+  EXPECT_EQ(result.previous_champion, "1");
+  EXPECT_EQ(champion(), "2");
+}
+
+TEST_F(FileRegistration, WorseVersionKeepsChampion) {
+  register_model(options_for(uri(), train(0.25)));
+  const RegistrationResult result = register_model(options_for(uri(), train(0.20)));
+  EXPECT_FALSE(result.promoted);
+  EXPECT_EQ(result.version, "2");
+  EXPECT_NE(result.reason.find("not better"), std::string::npos);
+  EXPECT_EQ(champion(), "1");
+}
+
+TEST_F(FileRegistration, DifferentDataSetKeepsChampion) {
+  register_model(options_for(uri(), train(0.25)));
+  const std::string other = "sha256:" + std::string(64, 'f');
+  const RegistrationResult result = register_model(options_for(uri(), train(0.90, 1.0, other)));
+  EXPECT_FALSE(result.promoted);
+  EXPECT_NE(result.reason.find("not comparable"), std::string::npos);
+  EXPECT_EQ(champion(), "1");
+}
+
+TEST_F(FileRegistration, ForcePromotesWorseVersion) {
+  register_model(options_for(uri(), train(0.25)));
+  RegisterOptions options = options_for(uri(), train(0.10));
+  options.force = true;
+  EXPECT_TRUE(register_model(options).promoted);
+  EXPECT_EQ(champion(), "2");
+}
+
+TEST_F(FileRegistration, RmseDecidesWithLowerIsBetter) {
+  RegisterOptions first = options_for(uri(), train(0.25, 0.95));
+  first.metric = "rmse";
+  register_model(first);
+  RegisterOptions second = options_for(uri(), train(0.10, 0.90));
+  second.metric = "rmse";
+  EXPECT_TRUE(register_model(second).promoted);
+  EXPECT_EQ(champion(), "2");
+}
+
+TEST_F(FileRegistration, AliasOnDeletedVersionIsReplaced) {
+  register_model(options_for(uri(), train(0.50)));
+  // Another tool pointed the alias at a version that does not exist.
+  testing::write_file(temp_.path() / "mlruns" / "models" / "movielens-recommender" / "aliases" /
+                          "champion",
+                      "7");
+  testing::LogCapture logs;
+  const RegistrationResult result = register_model(options_for(uri(), train(0.10)));
+  EXPECT_TRUE(result.promoted);
+  EXPECT_NE(logs.text().find("no longer exists"), std::string::npos);
+  EXPECT_EQ(champion(), "2");
+}
+
+TEST_F(FileRegistration, FailedRunIsRejected) {
+  MlflowTrackingOptions options;
+  options.tracking_uri = uri();
+  auto observer = make_mlflow_training_observer(options);
+  observer->on_start(testing::fake_run_info());
+  observer->on_failure("out of memory", false);
+  try {
+    register_model(options_for(uri(), observer->run_id()));
+    FAIL() << "a failed run was registered";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("status FAILED"), std::string::npos);
+  }
+  FileModelRegistry registry(temp_.path() / "mlruns");
+  EXPECT_FALSE(registry.get_registered_model("movielens-recommender").has_value());
+}
+
+TEST_F(FileRegistration, MissingMetricIsClearError) {
+  RegisterOptions options = options_for(uri(), train(0.25));
+  options.metric = "recall_at_20";
+  try {
+    register_model(options);
+    FAIL() << "a run without the metric was registered";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("no metric 'recall_at_20'"), std::string::npos);
+    EXPECT_NE(std::string(error.what()).find("ndcg_at_10"), std::string::npos);
+  }
+}
+
+TEST_F(FileRegistration, UnknownRunIsClearError) {
+  FileTrackingStore store(temp_.path() / "mlruns");
+  EXPECT_THROW(register_model(options_for(uri(), "0123456789abcdef0123456789abcdef")),
+               MlflowError);
+}
+
+TEST(RestRegistration, PromotesAndTagsThroughRestApi) {
+  MockMlflowServer server;
+  TempDirectory temp;
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}});
+  const RegistrationResult result = register_model(options_for(server.url(), run));
+
+  EXPECT_TRUE(result.promoted);
+  EXPECT_EQ(result.source, "mlflow-artifacts:/1/" + run + "/artifacts/model");
+  EXPECT_EQ(server.alias_target("movielens-recommender", "champion"), "1");
+  const auto create = server.accepted_bodies("/api/2.0/mlflow/model-versions/create").at(0);
+  EXPECT_EQ(create.at("run_id"), run);
+  EXPECT_EQ(create.at("source"), result.source);
+  EXPECT_EQ(server.count_requests("POST", "/api/2.0/mlflow/model-versions/set-tag"), 1);
+}
+
+TEST(RestRegistration, WaitsUntilVersionIsReady) {
+  MockMlflowServer server;
+  server.set_pending_polls(3);
+  TempDirectory temp;
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}});
+  const RegistrationResult result = register_model(options_for(server.url(), run));
+  EXPECT_TRUE(result.promoted);
+  EXPECT_GE(server.count_requests("GET", "/api/2.0/mlflow/model-versions/get"), 3);
+}
+
+TEST(RestRegistration, PendingVersionTimesOut) {
+  MockMlflowServer server;
+  server.set_pending_polls(1000000);
+  TempDirectory temp;
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}});
+  RegisterOptions options = options_for(server.url(), run);
+  options.ready_timeout = std::chrono::milliseconds(50);
+  try {
+    register_model(options);
+    FAIL() << "a pending version was promoted";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("PENDING_REGISTRATION"), std::string::npos);
+  }
+  EXPECT_FALSE(server.alias_target("movielens-recommender", "champion").has_value());
+}
+
+TEST(RestRegistration, FailedRegistrationKeepsChampion) {
+  MockMlflowServer server;
+  TempDirectory temp;
+  register_model(options_for(
+      server.url(), log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}})));
+  server.fail_registrations("storage quota exceeded");
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.9}});
+  try {
+    register_model(options_for(server.url(), run));
+    FAIL() << "a failed registration was promoted";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("storage quota exceeded"), std::string::npos);
+  }
+  EXPECT_EQ(server.alias_target("movielens-recommender", "champion"), "1");
+}
+
+TEST(RestRegistration, FailedAliasRequestKeepsChampion) {
+  MockMlflowServer server;
+  TempDirectory temp;
+  register_model(options_for(
+      server.url(), log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}})));
+  server.fail_next("POST", "/api/2.0/mlflow/registered-models/alias", 100, 500);
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.9}});
+  EXPECT_THROW(register_model(options_for(server.url(), run)), MlflowError);
+  EXPECT_EQ(server.alias_target("movielens-recommender", "champion"), "1");
+}
+
+TEST(RestRegistration, RegisteredModelCreateRaceIsHandled) {
+  MockMlflowServer server;
+  server.race_next_create("/api/2.0/mlflow/registered-models/create");
+  TempDirectory temp;
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}});
+  const RegistrationResult result = register_model(options_for(server.url(), run));
+  EXPECT_EQ(result.version, "1");
+  EXPECT_TRUE(result.promoted);
+}
+
+TEST(RestRegistration, AliasOnDeletedVersionIsReplaced) {
+  MockMlflowServer server;
+  TempDirectory temp;
+  register_model(options_for(
+      server.url(), log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.9}})));
+  server.delete_version_keep_aliases("movielens-recommender", "1");
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.1}});
+  const RegistrationResult result = register_model(options_for(server.url(), run));
+  EXPECT_TRUE(result.promoted);
+  EXPECT_EQ(server.alias_target("movielens-recommender", "champion"), "2");
+}
+
+TEST(RestRegistration, HalfUploadedModelCreatesNoVersion) {
+  MockMlflowServer server;
+  TempDirectory temp;
+  MlflowTrackingOptions options;
+  options.tracking_uri = server.url();
+  options.register_model = true;
+  auto observer = make_mlflow_training_observer(options);
+  observer->on_start(testing::fake_run_info());
+  const std::string run = observer->run_id();
+  // Every upload of MLmodel fails: the model files before it arrive, the upload never ends.
+  server.fail_next("PUT", "/api/2.0/mlflow-artifacts/artifacts/1/" + run + "/artifacts/model/MLmodel",
+                   100, 500);
+  testing::write_fake_model_directory(temp.path() / "model");
+  EXPECT_THROW(observer->on_success({{"ndcg_at_10", 0.3}}, temp.path() / "model",
+                                    temp.path() / "model" / "evaluation.json"),
+               MlflowError);
+
+  EXPECT_TRUE(server.has_artifact("1/" + run + "/artifacts/model/model.json"));
+  EXPECT_FALSE(server.has_artifact("1/" + run + "/artifacts/model/MLmodel"));
+  EXPECT_EQ(server.run_status(run), "FAILED");
+  EXPECT_EQ(server.model_version_count("movielens-recommender"), 0);
+  EXPECT_THROW(register_model(options_for(server.url(), run)), Error);
+  EXPECT_EQ(server.model_version_count("movielens-recommender"), 0);
+}
+
+}  // namespace
+}  // namespace recsys::tracking
