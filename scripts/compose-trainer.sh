@@ -1,7 +1,7 @@
 #!/bin/sh
-# The one-shot job of the trainer service in docker-compose.yml: get MovieLens 100k, train
-# and evaluate a model tracked in MLflow, register it (the champion alias moves when the
-# new version is better), create the schema and publish the champion to PostgreSQL.
+# The one-shot job of the trainer service in docker-compose.yml. It gets MovieLens 100k,
+# trains and evaluates a model tracked in MLflow and registers it (the champion alias moves
+# when the new version is better). Then it creates the schema and publishes the champion.
 # Environment:
 #   MLFLOW_TRACKING_URI  MLflow tracking server (required)
 #   DATABASE_URL         PostgreSQL database with pgvector (required)

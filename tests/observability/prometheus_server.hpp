@@ -15,7 +15,7 @@ struct PrometheusServerOptions {
   std::string recommender_target;        // host:port of the recommender to scrape.
   std::filesystem::path work_directory;  // Receives the config, the storage and the log.
   std::string program = "prometheus";
-  // Scrape and rule evaluation interval; short so that a test sees data within seconds.
+  // Scrape and rule evaluation interval, short so that a test gets data within seconds.
   std::chrono::seconds interval{1};
 };
 
@@ -30,14 +30,14 @@ class PrometheusServer {
   const std::filesystem::path& config_file() const { return config_file_; }
   ChildProcess& process() { return *process_; }
 
-  // Waits until /-/ready answers 200, or throws with the end of the log.
+  // Waits until /-/ready returns 200, or throws with the end of the log.
   void wait_until_ready(int attempts = 300);
 
-  // Runs an instant query through /api/v1/query and returns the decoded JSON answer,
-  // including answers with "status": "error".
+  // Runs an instant query through /api/v1/query and returns the decoded JSON response,
+  // including responses with "status": "error".
   nlohmann::json query(const std::string& expr);
 
-  // GET on an API path such as /api/v1/rules; returns the decoded JSON answer.
+  // Sends GET to an API path such as /api/v1/rules and returns the decoded JSON response.
   nlohmann::json get(const std::string& path);
 
  private:

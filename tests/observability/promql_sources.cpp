@@ -40,8 +40,8 @@ void collect_panel_queries(const nlohmann::json& panels, std::vector<PromqlQuery
   }
 }
 
-// The query text of a template variable: a string in old dashboards, an object since
-// Grafana 10.
+// The query text of a template variable: a string in older dashboards, an object with a
+// "query" field in current ones.
 std::string variable_query_text(const nlohmann::json& variable) {
   const auto& query = variable.at("query");
   if (query.is_string()) {
