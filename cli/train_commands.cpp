@@ -1,8 +1,232 @@
+#include <spdlog/spdlog.h>
+
+#include <cstdint>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
 #include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "train/biased_mf.hpp"
+#include "train/implicit_als.hpp"
+#include "train/interrupt.hpp"
+#include "train/metrics_table.hpp"
+#include "train/training_run.hpp"
 
 namespace recsys::cli {
 
-// TODO: placeholder until the stage's subcommands are written.
-void add_train_command(CLI::App& /*app*/) {}
+namespace {
+
+// Command-line values of `recsys train` that are not TrainingRunOptions fields as they are.
+struct TrainCommandOptions {
+  TrainingRunOptions run;
+  std::string data;
+  std::string folds;            // Comma-separated split methods.
+  std::string hyperparameters;  // JSON object merged under the single options.
+  int factors = 0;
+  double regularization = 0.0;
+  double alpha = 0.0;
+  int iterations = 0;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  std::string solver;
+  int cg_steps = 0;
+  std::string confidence;
+  double epsilon = 0.0;
+  double bias_regularization = 0.0;
+  bool weighted_regularization = true;
+  double min_rating = 0.0;
+};
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> parts;
+  std::string part;
+  for (char c : text + ",") {
+    if (c == ',') {
+      if (!part.empty()) {
+        parts.push_back(part);
+      }
+      part.clear();
+    } else if (c != ' ') {
+      part += c;
+    }
+  }
+  return parts;
+}
+
+// Collects the hyperparameters given on the command line; the model rejects foreign ones.
+nlohmann::json collect_hyperparameters(const CLI::App& train, const TrainCommandOptions& o) {
+  nlohmann::json values = nlohmann::json::object();
+  if (!o.hyperparameters.empty()) {
+    try {
+      values = nlohmann::json::parse(o.hyperparameters);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw Error("invalid --hyperparameters: not JSON: " + std::string(e.what()));
+    }
+  }
+  auto given = [&train](const std::string& flag) { return train.count(flag) > 0; };
+  if (given("--factors"))
+    values["factors"] = o.factors;
+  if (given("--regularization"))
+    values["regularization"] = o.regularization;
+  if (given("--alpha"))
+    values["alpha"] = o.alpha;
+  if (given("--iterations"))
+    values["iterations"] = o.iterations;
+  if (given("--seed"))
+    values["seed"] = o.seed;
+  if (given("--threads"))
+    values["threads"] = o.threads;
+  if (given("--solver"))
+    values["solver"] = o.solver;
+  if (given("--cg-steps"))
+    values["cg_steps"] = o.cg_steps;
+  if (given("--confidence"))
+    values["confidence"] = o.confidence;
+  if (given("--epsilon"))
+    values["epsilon"] = o.epsilon;
+  if (given("--bias-regularization"))
+    values["bias_regularization"] = o.bias_regularization;
+  if (given("--weighted-regularization")) {
+    values["weighted_regularization"] = o.weighted_regularization;
+  }
+  if (given("--min-rating"))
+    values["min_rating"] = o.min_rating;
+  return values;
+}
+
+void add_hyperparameter_options(CLI::App& train, TrainCommandOptions& o) {
+  const ImplicitAlsOptions als;
+  const BiasedMfOptions mf;
+  train.add_option(
+      "--factors", o.factors,
+      fmt::format("Latent factors (als default {}, mf default {})", als.factors, mf.factors));
+  train.add_option(
+      "--regularization", o.regularization,
+      fmt::format("L2 regularization lambda of the factors (als default {}, mf default {})",
+                  als.regularization, mf.regularization));
+  train.add_option("--alpha", o.alpha,
+                   fmt::format("als: confidence per unit of rating (default {})", als.alpha));
+  train.add_option("--iterations", o.iterations,
+                   fmt::format("Alternating least squares sweeps (als default {}, mf default {})",
+                               als.iterations, mf.iterations));
+  train.add_option("--seed", o.seed,
+                   fmt::format("Seed of the initial factors (default {})", als.seed));
+  train.add_option("--threads", o.threads,
+                   "Worker threads (default: every hardware thread); results do not depend "
+                   "on it");
+  train.add_option(
+      "--solver", o.solver,
+      fmt::format("als: cg (conjugate gradient) or cholesky (default {})", als.solver));
+  train.add_option(
+      "--cg-steps", o.cg_steps,
+      fmt::format("als: conjugate gradient steps per row and sweep (default {})", als.cg_steps));
+  train.add_option("--confidence", o.confidence,
+                   fmt::format("als: linear (1 + alpha r) or log (1 + alpha ln(1 + r/epsilon)) "
+                               "(default {})",
+                               als.confidence));
+  train.add_option("--epsilon", o.epsilon,
+                   fmt::format("als: scale of the log confidence (default {})", als.epsilon));
+  train.add_option(
+      "--bias-regularization", o.bias_regularization,
+      fmt::format("mf: L2 regularization of the biases (default {})", mf.bias_regularization));
+  train.add_option("--weighted-regularization", o.weighted_regularization,
+                   fmt::format("mf: scale each row's regularization by its rating count, "
+                               "true or false (default {})",
+                               mf.weighted_regularization));
+  train.add_option("--min-rating", o.min_rating,
+                   "popularity: count only ratings at or above this value (default 0: all)");
+  train.add_option("--hyperparameters", o.hyperparameters,
+                   "Hyperparameters as a JSON object, such as '{\"factors\": 32}'; the single "
+                   "options above override it");
+}
+
+void run_train_command(const CLI::App& train, TrainCommandOptions& o) {
+  o.run.data = o.data;
+  o.run.folds = split_list(o.folds);
+  o.run.hyperparameters = collect_hyperparameters(train, o);
+  if (o.run.out.empty() && o.run.folds.empty()) {
+    throw Error("missing --out: name the model directory to write, such as --out models/als");
+  }
+
+  TrainingRunResult result;
+  try {
+    result = run_training(o.run, nullptr);
+  } catch (const TrainingInterrupted& e) {
+    spdlog::error("{}", e.what());
+    throw CLI::RuntimeError(128 + e.signal_number());
+  }
+
+  if (result.folds.size() > 1) {
+    std::cout << format_folds_table(result);
+  } else {
+    std::cout << format_metrics_table(result.metrics, result.folds.front().split);
+  }
+  if (!result.model_dir.empty()) {
+    std::cout << "model: " << result.model_dir.string() << '\n';
+  }
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+  auto o = std::make_shared<TrainCommandOptions>();
+  CLI::App* train = app.add_subcommand(
+      "train",
+      "Train a model on a split, evaluate it on the test ratings and write the model "
+      "directory");
+
+  train->add_option("--data", o->data,
+                    "Release folder or .zip (default: $ML100K_DIR, else the copy cached by "
+                    "`recsys data fetch`)");
+  train
+      ->add_option("--release", o->run.release,
+                   "auto, ml-100k, ml-1m, ml-latest-small, ml-latest, ml-20m, ml-25m or ml-32m")
+      ->capture_default_str();
+  train
+      ->add_option("--split", o->run.split.method,
+                   "u1..u5, ua, ub (ML-100k's files), random or temporal")
+      ->capture_default_str();
+  train
+      ->add_option("--test-fraction", o->run.split.test_fraction,
+                   "random split: share of each user's ratings in the test set")
+      ->capture_default_str();
+  train
+      ->add_option("--split-seed", o->run.split.seed,
+                   "random split and validation: seed of the held-out ratings")
+      ->capture_default_str();
+  train
+      ->add_option("--holdout", o->run.split.holdout,
+                   "temporal split: latest ratings per user in the test set")
+      ->capture_default_str();
+  train->add_option("--folds", o->folds,
+                    "Comma-separated splits to train and evaluate in turn, such as "
+                    "u1,u2,u3,u4,u5; prints mean ± standard deviation and writes the first "
+                    "fold's model when --out is given");
+  train->add_option("--model", o->run.model, "als, mf or popularity")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"als", "mf", "popularity"}));
+  train->add_option("--out", o->run.out,
+                    "Model directory to write; must not exist or be empty (required unless "
+                    "--folds is given)");
+  train->add_option("--k", o->run.evaluation.k, "Cut-off of the ranking metrics")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  train
+      ->add_option("--relevance-threshold", o->run.evaluation.relevance_threshold,
+                   "A test rating at or above this makes the movie relevant")
+      ->capture_default_str();
+  train
+      ->add_option("--validation-fraction", o->run.validation_fraction,
+                   "Hold out this share of each user's training ratings and report NDCG@K "
+                   "on it after every iteration (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.99));
+  add_hyperparameter_options(*train, *o);
+
+  train->callback([train, o] { run_train_command(*train, *o); });
+}
 
 }  // namespace recsys::cli

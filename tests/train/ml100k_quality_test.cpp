@@ -1,0 +1,51 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "train/training_run.hpp"
+
+namespace recsys::test {
+namespace {
+
+// Trains on the real MovieLens 100k u1 split; skipped without ML100K_DIR.
+class Ml100kQualityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* dir = std::getenv("ML100K_DIR");
+    if (dir == nullptr || *dir == '\0') {
+      GTEST_SKIP() << "ML100K_DIR is not set: point it at the MovieLens 100k folder to run the "
+                      "quality tests on real data";
+    }
+    options_.data = dir;
+  }
+
+  TrainingRunResult train(const std::string& model) {
+    options_.model = model;
+    return run_training(options_, nullptr);
+  }
+
+  TrainingRunOptions options_;
+};
+
+TEST_F(Ml100kQualityTest, DefaultModelIsFarAbovePopularity) {
+  const TrainingRunResult als = train("als");
+  const TrainingRunResult popularity = train("popularity");
+
+  // Popularity ranks by training count; its u1 scores are fixed by the data.
+  EXPECT_NEAR(popularity.metrics.at("ndcg_at_10"), 0.2451, 0.001);
+  EXPECT_NEAR(popularity.metrics.at("recall_at_10"), 0.2420, 0.001);
+
+  EXPECT_GE(als.metrics.at("ndcg_at_10"), 0.45);
+  EXPECT_GE(als.metrics.at("recall_at_10"), 0.44);
+  EXPECT_GT(als.metrics.at("ndcg_at_10"), 1.7 * popularity.metrics.at("ndcg_at_10"));
+  EXPECT_EQ(als.folds.front().evaluation.users_evaluated, 456);
+}
+
+TEST_F(Ml100kQualityTest, BiasedMfPredictsRatings) {
+  const TrainingRunResult mf = train("mf");
+  EXPECT_LE(mf.metrics.at("rmse"), 0.93);
+  EXPECT_LE(mf.metrics.at("mae"), 0.74);
+}
+
+}  // namespace
+}  // namespace recsys::test
