@@ -38,9 +38,9 @@ struct KnownRelease {
 };
 
 // NOTE: the zip's own SHA-256 is not recorded because no verified value was available, so the
-// download is checked file by file instead. These are the SHA-256 sums of the files of the
-// original GroupLens ml-100k release (computed with sha256sum on an unmodified copy); the
-// zip's two helper scripts (allbut.pl, mku.sh) are not checked because nothing reads them.
+// download is checked file by file instead. The sums below were computed with sha256sum on an
+// unmodified copy of the files of the GroupLens ml-100k release. The zip's two helper scripts
+// (allbut.pl, mku.sh) are not checked because nothing reads them.
 const std::vector<KnownRelease>& known_releases() {
   static const std::vector<KnownRelease> releases = {
       {"ml-100k",
@@ -107,12 +107,18 @@ class TemporaryFile {
     int descriptor = mkstemp(pattern.data());
     if (descriptor < 0) {
       throw Error(
-          fmt::format("cannot create a temporary file in {}: {}; check that the "
+          fmt::format("failed to create a temporary file in {}: {}; check that the "
                       "directory is writable or pass --dir",
                       final_path.parent_path().string(), std::strerror(errno)));
     }
-    file_ = fdopen(descriptor, "wb");
     path_ = pattern;
+    file_ = fdopen(descriptor, "wb");
+    if (file_ == nullptr) {
+      ::close(descriptor);
+      std::error_code ignored;
+      fs::remove(path_, ignored);
+      throw Error(fmt::format("failed to open {}: {}", path_.string(), std::strerror(errno)));
+    }
   }
   ~TemporaryFile() {
     close();
@@ -131,14 +137,15 @@ class TemporaryFile {
   void truncate() {
     if (std::fflush(file_) != 0 || ftruncate(fileno(file_), 0) != 0 ||
         std::fseek(file_, 0, SEEK_SET) != 0) {
-      throw Error(fmt::format("cannot truncate {}: {}", path_.string(), std::strerror(errno)));
+      throw Error(fmt::format("failed to truncate {}: {}; check the data directory", path_.string(),
+                              std::strerror(errno)));
     }
   }
 
   // Flushes the bytes to disk and closes the file.
   void sync_and_close() {
     if (std::fflush(file_) != 0 || fsync(fileno(file_)) != 0) {
-      throw Error(fmt::format("cannot write {}: {}; check the free disk space", path_.string(),
+      throw Error(fmt::format("failed to write {}: {}; check the free disk space", path_.string(),
                               std::strerror(errno)));
     }
     close();
@@ -234,7 +241,7 @@ AttemptResult download_once(const std::string& url, const FetchOptions& options,
   CURLcode code = curl_easy_perform(handle);
   if (transfer.write_failed) {
     return {false, false,
-            fmt::format("cannot write {}: {}; check the free disk space", target.path().string(),
+            fmt::format("failed to write {}: {}; check the free disk space", target.path().string(),
                         std::strerror(errno))};
   }
   if (code != CURLE_OK) {
@@ -305,12 +312,13 @@ void verify_release_zip(const std::string& release, const fs::path& zip) {
   const KnownRelease& known = find_release(release);
   DataSource source(zip);
   if (!source.is_zip()) {
-    throw Error(fmt::format("{} is not a zip file", zip.string()));
+    throw Error(
+        fmt::format("{} is a folder, not a zip file; pass the downloaded .zip", zip.string()));
   }
   for (const ContentChecksum& expected : known.files) {
     std::string name(expected.file);
     if (!source.contains(name)) {
-      throw Error(fmt::format("{} lacks {}, so it is not the {} release; download it again",
+      throw Error(fmt::format("{} is missing {}, so it is not the {} release; download it again",
                               zip.string(), name, release));
     }
     std::string actual = file_sha256(source, name);
@@ -344,7 +352,7 @@ fs::path fetch_release(const FetchOptions& options) {
 
   fs::create_directories(dir, error);
   if (error) {
-    throw Error(fmt::format("cannot create the data directory {}: {}; pass a writable --dir",
+    throw Error(fmt::format("failed to create the data directory {}: {}; pass a writable --dir",
                             dir.string(), error.message()));
   }
 

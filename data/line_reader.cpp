@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/error.hpp"
@@ -10,7 +11,8 @@ namespace recsys {
 
 namespace {
 
-constexpr std::size_t kBufferSize = std::size_t{1} << 22;
+constexpr std::size_t kMinBufferSize = std::size_t{1} << 16;
+constexpr std::size_t kMaxBufferSize = std::size_t{1} << 22;
 
 bool is_control_byte(char c) {
   auto byte = static_cast<unsigned char>(c);
@@ -28,21 +30,27 @@ std::string hex_preview(std::string_view bytes) {
 }  // namespace
 
 LineReader::LineReader(const DataSource& source, const std::string& name)
-    : name_(name), file_(source.describe(name)), reader_(source.open(name)), buffer_(kBufferSize) {}
+    : name_(name), file_(source.describe(name)), reader_(source.open(name)) {
+  capacity_ = std::clamp<std::size_t>(source.file_size(name) + 1, kMinBufferSize, kMaxBufferSize);
+  buffer_ = std::make_unique_for_overwrite<char[]>(capacity_);
+}
 
 // Moves unread bytes to the front of the buffer and reads more; returns false at the end.
 bool LineReader::fill() {
   if (begin_ > 0) {
-    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
-  if (end_ == buffer_.size()) {
-    buffer_.resize(buffer_.size() * 2);  // One line longer than the buffer.
+  if (end_ == capacity_) {  // One line is longer than the buffer.
+    auto larger = std::make_unique_for_overwrite<char[]>(capacity_ * 2);
+    std::memcpy(larger.get(), buffer_.get(), end_);
+    buffer_ = std::move(larger);
+    capacity_ *= 2;
   }
 
-  std::size_t count = reader_->read(buffer_.data() + end_, buffer_.size() - end_);
-  hash_.update(std::string_view(buffer_.data() + end_, count));
+  std::size_t count = reader_->read(buffer_.get() + end_, capacity_ - end_);
+  hash_.update(std::string_view(buffer_.get() + end_, count));
   end_ += count;
   bytes_read_ += count;
   return count > 0;
@@ -50,7 +58,7 @@ bool LineReader::fill() {
 
 bool LineReader::next(Line& line) {
   while (true) {
-    const char* start = buffer_.data() + begin_;
+    const char* start = buffer_.get() + begin_;
     const auto* newline = static_cast<const char*>(std::memchr(start, '\n', end_ - begin_));
 
     if (newline != nullptr) {
@@ -81,9 +89,9 @@ bool LineReader::next(Line& line) {
       return false;
     }
 
-    // The last line has no newline: accept it when it holds text, so that the parser can
+    // The last line has no newline: accept it when it contains text, so that the parser can
     // check its fields, and reject binary leftovers such as NUL padding.
-    std::string_view text(buffer_.data() + begin_, end_ - begin_);
+    std::string_view text(buffer_.get() + begin_, end_ - begin_);
     begin_ = end_;
     ++line_number_;
     for (std::size_t i = 0; i < text.size(); ++i) {

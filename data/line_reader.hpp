@@ -3,7 +3,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "data/sha256.hpp"
 #include "data/source.hpp"
@@ -40,7 +39,8 @@ class LineReader {
   std::string name_;
   std::string file_;
   std::unique_ptr<ContentReader> reader_;
-  std::vector<char> buffer_;
+  std::unique_ptr<char[]> buffer_;  // Not zero-filled: only [begin_, end_) is ever read.
+  std::size_t capacity_ = 0;
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
   bool at_end_ = false;

@@ -18,7 +18,7 @@ namespace recsys {
 
 namespace {
 
-// Files whose presence marks the folder that holds a release.
+// Files whose presence marks the folder that contains a release.
 constexpr std::array<const char*, 3> kRatingsFiles = {"u.data", "ratings.dat", "ratings.csv"};
 
 std::string zip_error_text(int code) {
@@ -33,7 +33,7 @@ class FileReader : public ContentReader {
  public:
   FileReader(const fs::path& path) : path_(path), file_(std::fopen(path.c_str(), "rb")) {
     if (file_ == nullptr) {
-      throw Error("cannot open " + path.string() + ": " + std::strerror(errno) +
+      throw Error("failed to open " + path.string() + ": " + std::strerror(errno) +
                   "; check that the file exists and is readable");
     }
   }
@@ -44,7 +44,7 @@ class FileReader : public ContentReader {
   std::size_t read(char* buffer, std::size_t capacity) override {
     std::size_t count = std::fread(buffer, 1, capacity, file_);
     if (count < capacity && std::ferror(file_) != 0) {
-      throw Error("cannot read " + path_.string() + ": " + std::strerror(errno));
+      throw Error("failed to read " + path_.string() + ": " + std::strerror(errno));
     }
     return count;
   }
@@ -59,7 +59,7 @@ class ZipEntryReader : public ContentReader {
   ZipEntryReader(zip_t* archive, zip_uint64_t index, std::string description)
       : description_(std::move(description)), file_(zip_fopen_index(archive, index, 0)) {
     if (file_ == nullptr) {
-      throw Error("cannot open " + description_ + ": " + zip_strerror(archive) +
+      throw Error("failed to open " + description_ + ": " + zip_strerror(archive) +
                   "; the zip is damaged, download it again with `recsys data fetch`");
     }
   }
@@ -70,7 +70,7 @@ class ZipEntryReader : public ContentReader {
   std::size_t read(char* buffer, std::size_t capacity) override {
     zip_int64_t count = zip_fread(file_, buffer, capacity);
     if (count < 0) {
-      throw Error("cannot read " + description_ + ": " + zip_file_strerror(file_) +
+      throw Error("failed to read " + description_ + ": " + zip_file_strerror(file_) +
                   "; the zip is damaged, download it again with `recsys data fetch`");
     }
     return static_cast<std::size_t>(count);
@@ -98,7 +98,7 @@ struct DataSource::Zip {
 
 namespace {
 
-// Returns the folder prefix ("" or "top/") that holds the release inside the zip.
+// Returns the folder prefix ("" or "top/") that contains the release inside the zip.
 std::string find_content_folder(const std::vector<std::string>& names) {
   for (const char* ratings : kRatingsFiles) {
     for (const std::string& name : names) {
@@ -146,7 +146,7 @@ DataSource::DataSource(const fs::path& path) : path_(path) {
   int code = 0;
   zip_t* archive = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
   if (archive == nullptr) {
-    throw Error("cannot open " + path.string() + " as a zip: " + zip_error_text(code) +
+    throw Error("failed to open " + path.string() + " as a zip: " + zip_error_text(code) +
                 "; download the release again (`recsys data fetch`) or pass its extracted folder");
   }
   zip_ = std::make_unique<Zip>();
@@ -174,7 +174,7 @@ DataSource::DataSource(const fs::path& path) : path_(path) {
     zip_stat_init(&stat);
     if (zip_stat_index(archive, static_cast<zip_uint64_t>(i), 0, &stat) != 0 ||
         (stat.valid & ZIP_STAT_SIZE) == 0) {
-      throw Error("cannot read the size of " + describe(base) + " in " + path.string() + ": " +
+      throw Error("failed to read the size of " + describe(base) + " in " + path.string() + ": " +
                   zip_strerror(archive) + "; download the release again");
     }
     zip_->entries[base] = static_cast<zip_uint64_t>(i);
@@ -240,7 +240,7 @@ std::uint64_t DataSource::file_size(const std::string& name) const {
   std::error_code error;
   std::uintmax_t size = fs::file_size(path_ / name, error);
   if (error) {
-    throw Error("cannot read the size of " + describe(name) + ": " + error.message());
+    throw Error("failed to read the size of " + describe(name) + ": " + error.message());
   }
   return size;
 }

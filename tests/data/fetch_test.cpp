@@ -45,7 +45,7 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
-// A cpp-httplib server on 127.0.0.1 that answers GET /ml-100k.zip with `respond`.
+// A cpp-httplib server on 127.0.0.1 that serves GET /ml-100k.zip by calling `respond`.
 class LocalServer {
  public:
   explicit LocalServer(std::function<void(httplib::Response&, int)> respond) {
@@ -191,7 +191,7 @@ TEST_F(FetchTest, MissingFileFailsVerification) {
   std::string partial_zip = make_zip(partial);
   LocalServer server([&partial_zip](httplib::Response& res, int) { serve(res, partial_zip); });
 
-  EXPECT_THAT(fetch_error(options_for(server)), HasSubstr("lacks u1.base"));
+  EXPECT_THAT(fetch_error(options_for(server)), HasSubstr("is missing u1.base"));
   EXPECT_THAT(cached_files(), ::testing::IsEmpty());
 }
 

@@ -102,7 +102,7 @@ TEST(DataSourceTest, RejectsFileThatIsNotZip) {
   TempDir dir;
   write_file(dir.path() / "ml-100k.zip", "this is not a zip archive at all\n");
   std::string error = load_error(dir.path() / "ml-100k.zip");
-  EXPECT_THAT(error, HasSubstr("cannot open " + (dir.path() / "ml-100k.zip").string() +
+  EXPECT_THAT(error, HasSubstr("failed to open " + (dir.path() / "ml-100k.zip").string() +
                                " as a zip: Not a zip archive"));
 }
 
