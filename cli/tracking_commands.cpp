@@ -65,8 +65,8 @@ void add_register_command(CLI::App& app) {
     registration_options.ready_timeout =
         std::chrono::milliseconds(static_cast<std::int64_t>(options->timeout_seconds * 1000));
     const tracking::RegistrationResult result = tracking::register_model(registration_options);
-    std::cout << "registered " << result.model_name << " version " << result.version
-              << " from run " << result.run_id << "\n"
+    std::cout << "registered " << result.model_name << " version " << result.version << " from run "
+              << result.run_id << "\n"
               << (result.promoted ? "promoted: " : "not promoted: ") << result.reason << "\n";
   });
 }
@@ -95,14 +95,15 @@ void add_models_commands(CLI::App& app) {
   });
 
   auto download_options = std::make_shared<DownloadCommandOptions>();
-  CLI::App* download = models->add_subcommand(
-      "download", "Copy a model version to a local directory");
+  CLI::App* download =
+      models->add_subcommand("download", "Copy a model version to a local directory");
   download
       ->add_option("uri", download_options->uri,
                    "models:/<name>@<alias>, models:/<name>/<version> or runs:/<run_id>/model")
       ->required();
-  download->add_option("--out", download_options->out_dir,
-                       "Directory to create; it must not exist or be empty")
+  download
+      ->add_option("--out", download_options->out_dir,
+                   "Directory to create; it must not exist or be empty")
       ->required();
   download->add_option("--tracking-uri", download_options->tracking_uri, kTrackingUriHelp);
   download->callback([download_options] {

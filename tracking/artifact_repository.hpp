@@ -16,7 +16,7 @@ class ArtifactRepository {
  public:
   virtual ~ArtifactRepository() = default;
 
-  // Stores `local_file` as `<artifact_directory>/<file name>`; "" is the root.
+  // Stores `local_file` as `<artifact_directory>/<file name>`. The root is "".
   virtual void log_artifact(const std::filesystem::path& local_file,
                             const std::string& artifact_directory) = 0;
   // The direct children of `path` ("" is the root), with paths relative to the root.

@@ -18,7 +18,7 @@ using Tags = std::map<std::string, std::string>;
 enum class RunStatus { kRunning = 1, kScheduled = 2, kFinished = 3, kFailed = 4, kKilled = 5 };
 
 std::string to_string(RunStatus status);
-// Parses "RUNNING", "FINISHED", ...; throws recsys::Error for other text.
+// Parses "RUNNING", "FINISHED", ... and throws recsys::Error for other text.
 RunStatus parse_run_status(const std::string& text);
 bool is_terminated(RunStatus status);
 
@@ -70,7 +70,7 @@ struct DatasetInput {
   Tags tags;  // For example {"mlflow.data.context": "training"}.
 };
 
-// One entry of an artifact listing; `path` is relative to the listed repository root.
+// One entry of an artifact listing, with `path` relative to the listed repository root.
 struct FileInfo {
   std::string path;
   bool is_dir = false;

@@ -27,9 +27,9 @@ void validate_model_name(const std::string& name) {
   }
   if (name.find('/') != std::string::npos || name.find('\\') != std::string::npos ||
       name.find('%') != std::string::npos || name == "." || name == "..") {
-    throw MlflowError("invalid registered model name '" + name +
-                          "': it must not contain '/', '\\' or '%'",
-                      kInvalidParameterValue);
+    throw MlflowError(
+        "invalid registered model name '" + name + "': it must not contain '/', '\\' or '%'",
+        kInvalidParameterValue);
   }
 }
 
@@ -86,7 +86,8 @@ Tags read_tags(const fs::path& directory) {
   }
   for (const auto& entry : fs::recursive_directory_iterator(directory)) {
     const std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && !(name.starts_with(".") && name.find(".tmp-") != std::string::npos)) {
+    if (entry.is_regular_file() &&
+        !(name.starts_with(".") && name.find(".tmp-") != std::string::npos)) {
       tags[entry.path().lexically_relative(directory).generic_string()] =
           read_text_file(entry.path());
     }
@@ -94,7 +95,9 @@ Tags read_tags(const fs::path& directory) {
   return tags;
 }
 
-long version_number(const ModelVersion& version) { return std::stol(version.version); }
+long version_number(const ModelVersion& version) {
+  return std::stol(version.version);
+}
 
 }  // namespace
 
@@ -110,8 +113,7 @@ fs::path FileModelRegistry::model_directory(const std::string& name) const {
 fs::path FileModelRegistry::existing_model_directory(const std::string& name) const {
   fs::path directory = model_directory(name);
   if (!fs::exists(directory / kMetaFile)) {
-    throw MlflowError("Registered Model with name=" + name + " not found",
-                      kResourceDoesNotExist);
+    throw MlflowError("Registered Model with name=" + name + " not found", kResourceDoesNotExist);
   }
   return directory;
 }
@@ -124,7 +126,7 @@ RegisteredModel FileModelRegistry::read_registered_model(const fs::path& directo
   model.last_updated_timestamp = yaml_number(meta, "last_updated_timestamp");
   model.description = yaml_text(meta, "description");
   model.tags = read_tags(directory / "tags");
-  // The alias files are authoritative; meta.yaml only keeps a copy.
+  // The alias files are authoritative, and meta.yaml only keeps a copy.
   model.aliases = read_tags(directory / "aliases");
   return model;
 }
@@ -132,8 +134,7 @@ RegisteredModel FileModelRegistry::read_registered_model(const fs::path& directo
 void FileModelRegistry::write_registered_model(const fs::path& directory,
                                                const RegisteredModel& model) const {
   YamlMapping meta;
-  meta.set_map("aliases", model.aliases)
-      .set_int("creation_timestamp", model.creation_timestamp);
+  meta.set_map("aliases", model.aliases).set_int("creation_timestamp", model.creation_timestamp);
   model.description.empty() ? meta.set_null("description")
                             : meta.set_string("description", model.description);
   meta.set_int("last_updated_timestamp", model.last_updated_timestamp)
@@ -205,7 +206,7 @@ std::optional<ModelVersion> FileModelRegistry::read_version(const fs::path& dire
 
 void FileModelRegistry::write_version_meta(const fs::path& directory, const ModelVersion& version,
                                            const std::string& storage_location) const {
-  // Fields of FileModelVersion, sorted as PyYAML writes them; "tags" live in their own files.
+  // Fields of FileModelVersion, sorted as PyYAML writes them. Tags live in their own files.
   YamlMapping meta;
   meta.set_empty_list("aliases")
       .set_int("creation_timestamp", version.creation_timestamp)
@@ -227,8 +228,7 @@ void FileModelRegistry::write_version_meta(const fs::path& directory, const Mode
 
 ModelVersion FileModelRegistry::create_model_version(const std::string& name,
                                                      const std::string& source,
-                                                     const std::string& run_id,
-                                                     const Tags& tags) {
+                                                     const std::string& run_id, const Tags& tags) {
   const fs::path model = existing_model_directory(name);
   for (int attempt = 1; attempt <= kCreateVersionAttempts; ++attempt) {
     long next = 1;
@@ -248,8 +248,8 @@ ModelVersion FileModelRegistry::create_model_version(const std::string& name,
     version.run_id = run_id;
     version.tags = tags;
 
-    // The version directory appears complete or not at all; a concurrent writer that took
-    // the same number makes the rename fail and this loop try the next number.
+    // The version directory appears complete or not at all. When a concurrent writer took the
+    // same number, the rename fails and the loop tries the next number.
     const fs::path directory = model / ("version-" + version.version);
     const fs::path staging = temporary_sibling(directory);
     fs::create_directories(staging);
@@ -265,7 +265,8 @@ ModelVersion FileModelRegistry::create_model_version(const std::string& name,
     }
     fs::remove_all(staging, error);
   }
-  throw MlflowError("Model Version creation error (name=" + name + "): another process kept "
+  throw MlflowError("Model Version creation error (name=" + name +
+                        "): another process kept "
                         "taking the next version number; try again",
                     kInternalError);
 }

@@ -42,7 +42,7 @@ class FileModelRegistry : public ModelRegistry {
   void write_registered_model(const std::filesystem::path& directory,
                               const RegisteredModel& model) const;
   void touch_registered_model(const std::string& name) const;
-  // Reads a version including deleted ones; nullopt when the directory is missing.
+  // Reads a version, deleted ones included. Returns nullopt when the directory is missing.
   std::optional<ModelVersion> read_version(const std::filesystem::path& directory) const;
   void write_version_meta(const std::filesystem::path& directory, const ModelVersion& version,
                           const std::string& storage_location) const;

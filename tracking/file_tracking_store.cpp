@@ -80,7 +80,8 @@ std::vector<std::string> relative_files(const fs::path& directory) {
   }
   for (const auto& entry : fs::recursive_directory_iterator(directory)) {
     const std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && !(name.starts_with(".") && name.find(".tmp-") != std::string::npos)) {
+    if (entry.is_regular_file() &&
+        !(name.starts_with(".") && name.find(".tmp-") != std::string::npos)) {
       names.push_back(entry.path().lexically_relative(directory).generic_string());
     }
   }
@@ -130,8 +131,7 @@ FileTrackingStore::FileTrackingStore(fs::path root) : root_(std::move(root)) {
   fs::create_directories(root_ / kTrashFolder);
 }
 
-void FileTrackingStore::write_experiment(const std::string& experiment_id,
-                                         const std::string& name,
+void FileTrackingStore::write_experiment(const std::string& experiment_id, const std::string& name,
                                          const fs::path& directory) const {
   const std::int64_t now = now_milliseconds();
   YamlMapping meta;
@@ -227,8 +227,7 @@ fs::path FileTrackingStore::find_run_directory(const std::string& run_id) const 
       return candidate;
     }
   }
-  throw MlflowError("Run '" + run_id + "' not found in " + root_.string(),
-                    kResourceDoesNotExist);
+  throw MlflowError("Run '" + run_id + "' not found in " + root_.string(), kResourceDoesNotExist);
 }
 
 RunInfo FileTrackingStore::read_run_info(const fs::path& run_directory) const {
@@ -259,8 +258,8 @@ RunInfo FileTrackingStore::read_run_info(const fs::path& run_directory) const {
 
 void FileTrackingStore::write_run_info(const fs::path& run_directory, const RunInfo& info,
                                        bool with_deleted_time) const {
-  // Field set of file_store._make_persisted_run_info_dict; "tags" stays an empty list for
-  // readers older than MLflow 1.0.
+  // Field set of file_store._make_persisted_run_info_dict. The "tags" field stays an empty
+  // list for readers older than MLflow 1.0.
   YamlMapping meta;
   meta.set_string("artifact_uri", info.artifact_uri);
   if (info.end_time_ms) {
@@ -287,14 +286,12 @@ void FileTrackingStore::write_run_info(const fs::path& run_directory, const RunI
   write_file_atomically(run_directory / kMetaFile, meta.dump());
 }
 
-RunInfo FileTrackingStore::create_run(const std::string& experiment_id,
-                                      const std::string& run_name, std::int64_t start_time_ms,
-                                      const Tags& tags) {
+RunInfo FileTrackingStore::create_run(const std::string& experiment_id, const std::string& run_name,
+                                      std::int64_t start_time_ms, const Tags& tags) {
   const fs::path experiment_directory = root_ / experiment_id;
   auto experiment = read_experiment(experiment_directory);
   if (!experiment) {
-    throw MlflowError("Could not find experiment with ID " + experiment_id,
-                      kResourceDoesNotExist);
+    throw MlflowError("Could not find experiment with ID " + experiment_id, kResourceDoesNotExist);
   }
   if (experiment->lifecycle_stage != "active") {
     throw MlflowError("cannot create a run in deleted experiment " + experiment_id,
@@ -310,9 +307,9 @@ RunInfo FileTrackingStore::create_run(const std::string& experiment_id,
   RunInfo info;
   info.run_id = random_uuid_hex();
   info.experiment_id = experiment_id;
-  info.run_name = !run_name.empty()                ? run_name
-                  : name_tag != all_tags.end()     ? name_tag->second
-                                                   : "run-" + info.run_id.substr(0, 8);
+  info.run_name = !run_name.empty()            ? run_name
+                  : name_tag != all_tags.end() ? name_tag->second
+                                               : "run-" + info.run_id.substr(0, 8);
   all_tags[kRunNameTag] = info.run_name;
   validate_log_batch({}, {}, all_tags);
   info.user_id = current_user();
@@ -351,9 +348,8 @@ void FileTrackingStore::log_batch(const std::string& run_id, const std::vector<M
       const std::string existing = read_text_file(file);
       if (existing != value) {
         throw MlflowError("Changing param values is not allowed. Param with key='" + key +
-                              "' was already logged with value='" + existing +
-                              "' for run ID='" + run_id + "'. Attempted logging new value '" +
-                              value + "'.",
+                              "' was already logged with value='" + existing + "' for run ID='" +
+                              run_id + "'. Attempted logging new value '" + value + "'.",
                           kInvalidParameterValue);
       }
       continue;
@@ -361,9 +357,9 @@ void FileTrackingStore::log_batch(const std::string& run_id, const std::vector<M
     write_file_atomically(file, value);
   }
   for (const Metric& metric : metrics) {
-    append_line(run_directory / "metrics" / metric.key,
-                std::to_string(metric.timestamp_ms) + " " + format_python_float(metric.value) +
-                    " " + std::to_string(metric.step));
+    append_line(run_directory / "metrics" / metric.key, std::to_string(metric.timestamp_ms) + " " +
+                                                            format_python_float(metric.value) +
+                                                            " " + std::to_string(metric.step));
   }
   for (const auto& [key, value] : tags) {
     write_file_atomically(run_directory / "tags" / key, value);
@@ -387,9 +383,9 @@ void FileTrackingStore::log_inputs(const std::string& run_id,
                         kInvalidParameterValue);
     }
     if (dataset.digest.size() > 36) {
-      throw MlflowError("data set digest '" + dataset.digest +
-                            "' is longer than MLflow's limit of 36 characters",
-                        kInvalidParameterValue);
+      throw MlflowError(
+          "data set digest '" + dataset.digest + "' is longer than MLflow's limit of 36 characters",
+          kInvalidParameterValue);
     }
 
     // Directory names and fields as in file_store.log_inputs and _FileStoreInput.write_yaml.
@@ -407,7 +403,7 @@ void FileTrackingStore::log_inputs(const std::string& run_id,
     const fs::path input_directory = run_directory / "inputs" / input_id;
     if (!fs::exists(input_directory / kMetaFile)) {
       YamlMapping meta;
-      // MLflow 2.x writes the data set id as destination_id as well; readers ignore the field.
+      // MLflow 2.x writes the data set id as destination_id as well, and readers ignore it.
       meta.set_string("destination_id", dataset_id)
           .set_string("destination_type", "RUN")
           .set_string("source_id", dataset_id)

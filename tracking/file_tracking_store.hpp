@@ -9,7 +9,7 @@ namespace recsys::tracking {
 // MLflow's file store, written in the layout of mlflow/store/tracking/file_store.py (MLflow
 // 2.x) so that `mlflow ui --backend-store-uri <root>` shows the runs:
 //
-//   <root>/<experiment_id>/meta.yaml                    experiment; "0" is "Default"
+//   <root>/<experiment_id>/meta.yaml                    experiment, "0" is "Default"
 //   <root>/<experiment_id>/<run_id>/meta.yaml           run info, status as an integer
 //   <root>/<experiment_id>/<run_id>/metrics/<key>       lines "<timestamp_ms> <value> <step>"
 //   <root>/<experiment_id>/<run_id>/params/<key>        the value, no newline
@@ -19,7 +19,7 @@ namespace recsys::tracking {
 //   <root>/<experiment_id>/datasets/<id>/meta.yaml      data set, id = md5(name + digest)
 //   <root>/.trash/                                      deleted experiments
 //
-// Metadata files are replaced through a temporary file and a rename; metric lines are
+// Metadata files are replaced through a temporary file and a rename. Metric lines are
 // appended with one write each.
 class FileTrackingStore : public TrackingStore {
  public:

@@ -12,7 +12,7 @@ std::string random_uuid_hex();
 // file store generates (mlflow/utils/name_utils.py).
 std::string random_experiment_id();
 
-// Lowercase hex MD5 of the concatenated parts; MLflow's file store names data set and input
+// Lowercase hex MD5 of the concatenated parts. MLflow's file store names data set and input
 // directories this way.
 std::string md5_hex(const std::string& first, const std::string& second);
 

@@ -14,8 +14,7 @@ class LocalArtifactRepository : public ArtifactRepository {
   void log_artifact(const std::filesystem::path& local_file,
                     const std::string& artifact_directory) override;
   std::vector<FileInfo> list_artifacts(const std::string& path) override;
-  void download_artifact(const std::string& path,
-                         const std::filesystem::path& local_file) override;
+  void download_artifact(const std::string& path, const std::filesystem::path& local_file) override;
 
  private:
   std::filesystem::path resolve(const std::string& path) const;

@@ -61,8 +61,7 @@ void write_file_atomically(const fs::path& file, const std::string& content) {
   std::error_code error;
   fs::create_directories(file.parent_path(), error);
   if (error) {
-    throw Error("cannot create directory " + file.parent_path().string() + ": " +
-                error.message());
+    throw Error("cannot create directory " + file.parent_path().string() + ": " + error.message());
   }
   const fs::path temporary = temporary_sibling(file);
   {
@@ -134,8 +133,8 @@ std::string path_to_file_uri(const fs::path& path) {
   const std::string absolute = fs::absolute(path).lexically_normal().string();
   std::string uri = "file://";
   for (unsigned char c : absolute) {
-    const bool unreserved = std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' ||
-                            c == '~' || c == '/';
+    const bool unreserved =
+        std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
     if (unreserved) {
       uri.push_back(static_cast<char>(c));
     } else {
@@ -144,7 +143,8 @@ std::string path_to_file_uri(const fs::path& path) {
       uri.push_back(kHex[c & 0x0f]);
     }
   }
-  // lexically_normal keeps a trailing separator of a directory path; MLflow's URIs have none.
+  // lexically_normal keeps a trailing separator of a directory path, but MLflow's URIs have
+  // none.
   if (uri.size() > 8 && uri.back() == '/') {
     uri.pop_back();
   }

@@ -9,10 +9,10 @@ namespace recsys::tracking {
 // partial file. Creates the parent directories. Throws recsys::Error naming the file.
 void write_file_atomically(const std::filesystem::path& file, const std::string& content);
 
-// Appends one line in a single write; MLflow's metric files are appended to the same way.
+// Appends one line in a single write, the way MLflow appends to its metric files.
 void append_line(const std::filesystem::path& file, const std::string& line);
 
-// Reads the whole file; throws recsys::Error naming the file when it cannot be read.
+// Reads the whole file. Throws recsys::Error naming the file when it cannot be read.
 std::string read_text_file(const std::filesystem::path& file);
 
 // Copies `file` to `destination` atomically (temporary sibling, then rename).

@@ -37,7 +37,7 @@ std::string user_name() {
   return user != nullptr && *user != '\0' ? user : "unknown";
 }
 
-// MLflow limits a digest to 36 characters; the full fingerprint goes into the profile.
+// MLflow limits a digest to 36 characters, so the full fingerprint goes into the profile.
 std::string dataset_digest(const std::string& fingerprint) {
   const std::size_t colon = fingerprint.find(':');
   const std::string hex = colon == std::string::npos ? fingerprint : fingerprint.substr(colon + 1);
@@ -51,8 +51,7 @@ DatasetInput dataset_input(const TrainingRunInfo& info) {
   const bool remote =
       info.dataset_source.starts_with("http://") || info.dataset_source.starts_with("https://");
   input.dataset.source_type = remote ? "http" : "local";
-  input.dataset.source =
-      nlohmann::json{{remote ? "url" : "uri", info.dataset_source}}.dump();
+  input.dataset.source = nlohmann::json{{remote ? "url" : "uri", info.dataset_source}}.dump();
   input.dataset.profile =
       nlohmann::json{{"fingerprint", info.dataset_fingerprint}, {"split", info.split}}.dump();
   input.tags[kDatasetContextTag] = "training";
@@ -79,8 +78,8 @@ void MlflowTrainingObserver::on_start(const TrainingRunInfo& info) {
   std::string run_name = options_.run_name;
   if (run_name.empty()) {
     const auto model_type = info.params.find("model_type");
-    run_name = (model_type != info.params.end() ? model_type->second : std::string("model")) +
-               "-" + utc_time_compact_string();
+    run_name = (model_type != info.params.end() ? model_type->second : std::string("model")) + "-" +
+               utc_time_compact_string();
   }
   Tags tags = info.tags;
   tags[kRunNameTag] = run_name;
@@ -210,8 +209,8 @@ void MlflowTrainingObserver::on_success(const std::map<std::string, double>& met
       registration_ = register_model(registration);
     } catch (const Error& error) {
       throw Error(std::string(error.what()) + " (run " + run_.run_id +
-                  " is FINISHED; register it later with recsys register --run-id " +
-                  run_.run_id + ")");
+                  " is FINISHED; register it later with recsys register --run-id " + run_.run_id +
+                  ")");
     }
   }
 }

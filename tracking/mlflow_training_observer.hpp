@@ -19,7 +19,7 @@ namespace recsys::tracking {
 struct MlflowTrackingOptions {
   std::string tracking_uri;  // Empty: MLFLOW_TRACKING_URI, then ./mlruns.
   std::string experiment_name = "movielens";
-  std::string run_name;        // Empty: "<model_type>-<UTC time>".
+  std::string run_name;         // Empty: "<model_type>-<UTC time>".
   bool register_model = false;  // After a successful run, register it and maybe promote it.
   std::string registered_model_name = "movielens-recommender";
   std::string promotion_metric = "ndcg_at_10";
@@ -27,16 +27,17 @@ struct MlflowTrackingOptions {
 };
 
 // Logs one `recsys train` run to MLflow:
-// - on_start: creates the experiment if needed and a run tagged with mlflow.runName,
-//   mlflow.user, mlflow.source.*, the git commit, host, software version, data set name,
-//   fingerprint and split; logs every hyperparameter as a param and the data set as a run
-//   input (context "training").
-// - on_iteration: per-iteration training metrics with their step, sent in batches.
-// - on_success: the evaluation metrics; the model directory as the MLflow Model `model`
-//   (MLmodel written into it and uploaded last); the report as `evaluation.json`; then the
+// - on_start creates the experiment if needed and a run. The run is tagged with
+//   mlflow.runName, mlflow.user, mlflow.source.*, the git commit, host, software version,
+//   data set name, fingerprint and split. Every hyperparameter becomes a param, and the data
+//   set a run input with context "training".
+// - on_iteration logs per-iteration training metrics with their step, sent in batches.
+// - on_success logs the evaluation metrics, the model directory as the MLflow Model `model`
+//   (MLmodel written into it and uploaded last) and the report as `evaluation.json`. Then the
 //   run is FINISHED, and registered when the options ask for it.
-// - on_failure: the error as the tag recsys.error; status KILLED for SIGINT and SIGTERM,
-//   FAILED otherwise. It logs and swallows its own errors, so the original error stays.
+// - on_failure records the error as the tag recsys.error and sets status KILLED for SIGINT
+//   and SIGTERM, FAILED otherwise. It logs and swallows its own errors, so the original error
+//   stays.
 class MlflowTrainingObserver : public TrainingObserver {
  public:
   explicit MlflowTrainingObserver(MlflowTrackingOptions options);
@@ -71,7 +72,7 @@ class MlflowTrainingObserver : public TrainingObserver {
 };
 
 // Builds the observer that `recsys train` passes to training. Resolves the tracking URI now,
-// so an invalid URI fails before training starts; the first request is made in on_start.
+// so an invalid URI fails before training starts. The first request is made in on_start.
 std::unique_ptr<MlflowTrainingObserver> make_mlflow_training_observer(
     const MlflowTrackingOptions& options);
 

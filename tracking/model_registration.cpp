@@ -19,8 +19,8 @@ namespace recsys::tracking {
 
 namespace {
 
-// Files a model directory must contain; MLmodel is uploaded last, so its presence also
-// means that the upload finished.
+// Files a model directory must contain. MLmodel is uploaded last, so its presence also means
+// that the upload finished.
 constexpr const char* kRequiredModelFiles[] = {"MLmodel", "model.json", "user_embeddings.npy",
                                                "movie_embeddings.npy", "id_maps.json"};
 
@@ -99,7 +99,7 @@ PromotionCandidate describe_version(const ModelVersion& version, const std::stri
     candidate.metric_value = std::strtod(metric_tag->second.c_str(), nullptr);
   }
 
-  // A version registered by another tool may lack our tags; its run may still have them.
+  // A version registered by another tool may lack our tags, but its run may have them.
   const bool incomplete = !candidate.metric_value || candidate.dataset_fingerprint.empty();
   if (incomplete && !version.run_id.empty()) {
     try {
@@ -112,8 +112,8 @@ PromotionCandidate describe_version(const ModelVersion& version, const std::stri
         candidate.split = tag_or(run.tags, kSplitTag, "");
       }
     } catch (const Error& error) {
-      spdlog::warn("cannot read run {} of model version {}: {}", version.run_id,
-                   version.version, error.what());
+      spdlog::warn("cannot read run {} of model version {}: {}", version.run_id, version.version,
+                   error.what());
     }
   }
   return candidate;
@@ -121,8 +121,7 @@ PromotionCandidate describe_version(const ModelVersion& version, const std::stri
 
 // The version holding `alias`, or nullopt. An alias whose version was deleted counts as no
 // champion, with a warning, so that registration repairs it.
-std::optional<ModelVersion> find_champion(ModelRegistry& registry,
-                                          const RegisterOptions& options) {
+std::optional<ModelVersion> find_champion(ModelRegistry& registry, const RegisterOptions& options) {
   try {
     return registry.get_model_version_by_alias(options.model_name, options.alias);
   } catch (const MlflowError& error) {
@@ -131,9 +130,10 @@ std::optional<ModelVersion> find_champion(ModelRegistry& registry,
     }
     const auto model = registry.get_registered_model(options.model_name);
     if (model && model->aliases.count(options.alias) != 0) {
-      spdlog::warn("alias '{}' of registered model '{}' points at version {}, which no longer "
-                   "exists; treating the model as having no champion",
-                   options.alias, options.model_name, model->aliases.at(options.alias));
+      spdlog::warn(
+          "alias '{}' of registered model '{}' points at version {}, which no longer "
+          "exists; treating the model as having no champion",
+          options.alias, options.model_name, model->aliases.at(options.alias));
     }
     return std::nullopt;
   }
@@ -205,18 +205,18 @@ RegistrationResult register_model(const RegisterOptions& options) {
     spdlog::info("alias '{}' of '{}' now points at version {}: {}", options.alias,
                  options.model_name, version.version, decision.reason);
   } else {
-    spdlog::info("alias '{}' of '{}' stays on version {}: {}", options.alias,
-                 options.model_name, result.previous_champion, decision.reason);
+    spdlog::info("alias '{}' of '{}' stays on version {}: {}", options.alias, options.model_name,
+                 result.previous_champion, decision.reason);
   }
 
-  // The decision is recorded on the version; losing this tag must not undo the promotion.
+  // The decision is recorded on the version, and losing this tag must not undo the promotion.
   try {
-    registry->set_model_version_tag(options.model_name, version.version, kPromotionTag,
-                                    (decision.promote ? "promoted: " : "not promoted: ") +
-                                        decision.reason.substr(0, 4000));
+    registry->set_model_version_tag(
+        options.model_name, version.version, kPromotionTag,
+        (decision.promote ? "promoted: " : "not promoted: ") + decision.reason.substr(0, 4000));
   } catch (const Error& error) {
-    spdlog::warn("cannot tag version {} of '{}' with the promotion decision: {}",
-                 version.version, options.model_name, error.what());
+    spdlog::warn("cannot tag version {} of '{}' with the promotion decision: {}", version.version,
+                 options.model_name, error.what());
   }
   return result;
 }

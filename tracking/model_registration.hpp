@@ -9,9 +9,9 @@ struct RegisterOptions {
   std::string tracking_uri;  // Empty: MLFLOW_TRACKING_URI, then ./mlruns.
   std::string run_id;        // A FINISHED run logged by `recsys train`.
   std::string model_name = "movielens-recommender";
-  std::string metric = "ndcg_at_10";  // Decides promotion; see lower_is_better().
+  std::string metric = "ndcg_at_10";  // Decides promotion, see lower_is_better().
   std::string alias = "champion";
-  bool force = false;                 // Promote even when not better or not comparable.
+  bool force = false;  // Promote even when not better or not comparable.
   std::string artifact_path = "model";
   std::chrono::milliseconds ready_timeout{300'000};  // Wait for status READY at most this.
   std::chrono::milliseconds poll_interval{1'000};
@@ -24,7 +24,7 @@ struct RegistrationResult {
   std::string source;             // Artifact URI of the registered model directory.
   bool promoted = false;          // The alias now points at `version`.
   std::string previous_champion;  // Version the alias pointed at before, empty if none.
-  std::string reason;             // Why the version was or was not promoted.
+  std::string reason;             // The reason for promoting the version or not.
 };
 
 // Registers the `model` artifact of a run as a new version of a registered model, and moves

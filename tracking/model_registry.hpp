@@ -16,7 +16,7 @@ class ModelRegistry {
  public:
   virtual ~ModelRegistry() = default;
 
-  // Creates a registered model; RESOURCE_ALREADY_EXISTS if the name is taken.
+  // Creates a registered model. Throws RESOURCE_ALREADY_EXISTS if the name is taken.
   virtual RegisteredModel create_registered_model(const std::string& name) = 0;
   // The registered model, or nullopt when it does not exist.
   virtual std::optional<RegisteredModel> get_registered_model(const std::string& name) = 0;
@@ -34,8 +34,7 @@ class ModelRegistry {
   // Points `alias` at `version`, replacing its previous target in one operation.
   virtual void set_registered_model_alias(const std::string& name, const std::string& alias,
                                           const std::string& version) = 0;
-  virtual void delete_registered_model_alias(const std::string& name,
-                                             const std::string& alias) = 0;
+  virtual void delete_registered_model_alias(const std::string& name, const std::string& alias) = 0;
   // The version `alias` points at. Throws MlflowError RESOURCE_DOES_NOT_EXIST when the alias
   // is not set or its version no longer exists.
   virtual ModelVersion get_model_version_by_alias(const std::string& name,

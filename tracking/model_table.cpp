@@ -56,8 +56,8 @@ std::string format_model_versions_table(const std::vector<ModelVersion>& version
     for (const std::string& alias : version.aliases) {
       aliases += (aliases.empty() ? "" : ",") + alias;
     }
-    std::vector<std::string> row = {version.name, version.version,
-                                    aliases.empty() ? "-" : aliases, to_string(version.status)};
+    std::vector<std::string> row = {version.name, version.version, aliases.empty() ? "-" : aliases,
+                                    to_string(version.status)};
     for (const std::string& metric : kTableMetrics) {
       row.push_back(metric_cell(version.tags, metric));
     }

@@ -8,8 +8,8 @@
 namespace recsys::tracking {
 
 // Metrics shown side by side by `recsys models list`, read from the versions' metric.* tags.
-inline const std::vector<std::string> kTableMetrics = {"ndcg_at_10", "recall_at_10",
-                                                       "map_at_10", "rmse"};
+inline const std::vector<std::string> kTableMetrics = {"ndcg_at_10", "recall_at_10", "map_at_10",
+                                                       "rmse"};
 
 // Formats model versions as a text table: name, version, aliases, status, the metrics above,
 // data set, split, run id and creation time, one row per version. "-" marks a missing value.

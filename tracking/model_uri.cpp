@@ -39,8 +39,7 @@ ModelLocation locate_registered(const std::string& uri, const TrackingConfig& co
       throw;
     }
     throw Error("cannot resolve " + uri + ": " + error.what() +
-                "; list the versions and aliases with: recsys models list --name " +
-                parsed.name);
+                "; list the versions and aliases with: recsys models list --name " + parsed.name);
   }
   if (version.status != ModelVersionStatus::kReady) {
     throw Error("cannot resolve " + uri + ": version " + version.version + " has status " +
@@ -186,8 +185,7 @@ ResolvedModel resolve_model_uri(const std::string& uri, const fs::path& cache_di
   if (fs::exists(target / "model.json")) {
     spdlog::info("using cached model {} from {}", uri, target.string());
   } else {
-    spdlog::info("downloading model {} from {} to {}", uri, location.artifact_uri,
-                 target.string());
+    spdlog::info("downloading model {} from {} to {}", uri, location.artifact_uri, target.string());
     download_to(location, config, target, uri);
   }
   location.model.directory = target;

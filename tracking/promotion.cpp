@@ -23,20 +23,19 @@ PromotionDecision decide_promotion(const PromotionCandidate& candidate,
                                    const std::string& metric, bool force) {
   const std::string name = "version " + candidate.version;
   if (!champion) {
-    return {true, name + " becomes champion: no version holds the alias yet"};
+    return {true, name + " becomes champion: no version has the alias yet"};
   }
   const std::string champion_name = "champion version " + champion->version;
   if (force) {
-    return {true, name + " replaces " + champion_name + " because --force was given (" +
-                      metric + " " + describe(candidate.metric_value) + " vs " +
+    return {true, name + " replaces " + champion_name + " because --force was given (" + metric +
+                      " " + describe(candidate.metric_value) + " vs " +
                       describe(champion->metric_value) + ")"};
   }
   if (candidate.dataset_fingerprint != champion->dataset_fingerprint ||
       candidate.split != champion->split) {
     return {false, "keeping " + champion_name + ": it was evaluated on data set " +
-                       champion->dataset_fingerprint + " split '" + champion->split + "', " +
-                       name + " on " + candidate.dataset_fingerprint + " split '" +
-                       candidate.split +
+                       champion->dataset_fingerprint + " split '" + champion->split + "', " + name +
+                       " on " + candidate.dataset_fingerprint + " split '" + candidate.split +
                        "', so their metrics are not comparable; pass --force to promote anyway"};
   }
   if (!champion->metric_value || std::isnan(*champion->metric_value)) {
@@ -52,8 +51,8 @@ PromotionDecision decide_promotion(const PromotionCandidate& candidate,
   const double holder = *champion->metric_value;
   const bool better = lower ? challenger < holder : challenger > holder;
   const std::string comparison = metric + " " + format_python_float(challenger) + " vs " +
-                                 format_python_float(holder) + " (" +
-                                 (lower ? "lower" : "higher") + " is better)";
+                                 format_python_float(holder) + " (" + (lower ? "lower" : "higher") +
+                                 " is better)";
   if (better) {
     return {true, name + " replaces " + champion_name + ": " + comparison};
   }

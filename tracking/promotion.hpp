@@ -9,7 +9,7 @@ namespace recsys::tracking {
 // "_loss". Every other metric (ndcg_at_10, recall_at_10, ...) is better when higher.
 bool lower_is_better(const std::string& metric);
 
-// What promotion compares of a model version.
+// The fields of a model version that promotion compares.
 struct PromotionCandidate {
   std::string version;
   std::optional<double> metric_value;
@@ -23,8 +23,8 @@ struct PromotionDecision {
 };
 
 // Decides whether `candidate` takes the champion alias from `champion` (nullopt when no
-// version holds it). The candidate wins only when it was evaluated on the same data set
-// fingerprint and split and is strictly better on `metric`; `force` promotes regardless.
+// version has it). The candidate wins only when it was evaluated on the same data set
+// fingerprint and split and is strictly better on `metric`. `force` promotes regardless.
 PromotionDecision decide_promotion(const PromotionCandidate& candidate,
                                    const std::optional<PromotionCandidate>& champion,
                                    const std::string& metric, bool force);

@@ -32,7 +32,7 @@ ProxiedArtifactRepository::ProxiedArtifactRepository(const std::string& artifact
   RestClientOptions options = config.rest;
   std::string rest = artifact_uri.substr(std::string("mlflow-artifacts:").size());
   if (rest.starts_with("//")) {
-    // mlflow-artifacts://host:port/path names the proxy host explicitly; keep the scheme.
+    // mlflow-artifacts://host:port/path names the proxy host explicitly, with the same scheme.
     rest = rest.substr(2);
     const std::size_t slash = rest.find('/');
     const std::string authority = rest.substr(0, slash);
@@ -77,8 +77,7 @@ void ProxiedArtifactRepository::log_artifact(const fs::path& local_file,
                                              const std::string& artifact_directory) {
   const std::string directory = trim_slashes(artifact_directory);
   const std::string name = local_file.filename().string();
-  client_->upload_file(endpoint_for(directory.empty() ? name : directory + "/" + name),
-                       local_file);
+  client_->upload_file(endpoint_for(directory.empty() ? name : directory + "/" + name), local_file);
 }
 
 std::vector<FileInfo> ProxiedArtifactRepository::list_artifacts(const std::string& path) {
@@ -89,7 +88,7 @@ std::vector<FileInfo> ProxiedArtifactRepository::list_artifacts(const std::strin
   }
   const nlohmann::json response = client_->call("GET", kArtifactsEndpoint, request);
 
-  // The proxy returns base names; make them relative to this repository's root.
+  // The proxy returns base names, which become paths relative to this repository's root.
   const std::string directory = trim_slashes(path);
   std::vector<FileInfo> files;
   for (const auto& entry : response.value("files", nlohmann::json::array())) {
@@ -101,8 +100,8 @@ std::vector<FileInfo> ProxiedArtifactRepository::list_artifacts(const std::strin
     info.is_dir = entry.value("is_dir", false);
     if (entry.contains("file_size")) {
       const auto& size = entry.at("file_size");
-      info.file_size = size.is_string() ? std::stoll(size.get<std::string>())
-                                        : size.get<std::int64_t>();
+      info.file_size =
+          size.is_string() ? std::stoll(size.get<std::string>()) : size.get<std::int64_t>();
     }
     files.push_back(info);
   }

@@ -19,8 +19,7 @@ class ProxiedArtifactRepository : public ArtifactRepository {
   void log_artifact(const std::filesystem::path& local_file,
                     const std::string& artifact_directory) override;
   std::vector<FileInfo> list_artifacts(const std::string& path) override;
-  void download_artifact(const std::string& path,
-                         const std::filesystem::path& local_file) override;
+  void download_artifact(const std::string& path, const std::filesystem::path& local_file) override;
 
  private:
   std::string endpoint_for(const std::string& path) const;

@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 
 struct RestClient::Request {
   std::string method;
-  std::string endpoint;  // Path and query, appended to the base URL.
-  std::string body;      // JSON body, empty for none.
+  std::string endpoint;                // Path and query, appended to the base URL.
+  std::string body;                    // JSON body, empty for none.
   const fs::path* upload = nullptr;    // File sent as the PUT body.
   const fs::path* download = nullptr;  // File that receives the response body.
 };
@@ -87,7 +87,7 @@ std::size_t read_header(char* data, std::size_t size, std::size_t count, void* t
   return size * count;
 }
 
-// Connection-level failures worth another attempt; the others (bad URL, TLS verification,
+// Connection-level failures worth another attempt. The others (bad URL, TLS verification,
 // unsupported protocol) fail the same way every time.
 bool is_retryable_transport_error(CURLcode code) {
   switch (code) {
@@ -106,9 +106,11 @@ bool is_retryable_transport_error(CURLcode code) {
   }
 }
 
-bool is_retryable_status(long status) { return status == 429 || status >= 500; }
+bool is_retryable_status(long status) {
+  return status == 429 || status >= 500;
+}
 
-// Builds "?a=1&b=x" from the scalar fields of a JSON object; arrays repeat the key.
+// Builds "?a=1&b=x" from the scalar fields of a JSON object, repeating the key for arrays.
 std::string query_string(const nlohmann::json& request) {
   if (request.is_null() || request.empty()) {
     return "";
@@ -135,8 +137,7 @@ std::string shorten(const std::string& text, std::size_t limit = 2000) {
   if (text.size() <= limit) {
     return text;
   }
-  return text.substr(0, limit) + "... (" + std::to_string(text.size() - limit) +
-         " more bytes)";
+  return text.substr(0, limit) + "... (" + std::to_string(text.size() - limit) + " more bytes)";
 }
 
 }  // namespace
@@ -164,7 +165,9 @@ RestClient::RestClient(RestClientOptions options) : options_(std::move(options))
   }
 }
 
-RestClient::~RestClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+RestClient::~RestClient() {
+  curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
 
 nlohmann::json RestClient::call(const std::string& method, const std::string& endpoint,
                                 const nlohmann::json& request) {
@@ -214,8 +217,7 @@ void RestClient::download_file(const std::string& endpoint, const fs::path& file
   fs::rename(temporary, file, error);
   if (error) {
     fs::remove(temporary, error);
-    throw Error("cannot rename a downloaded artifact to " + file.string() + ": " +
-                error.message());
+    throw Error("cannot rename a downloaded artifact to " + file.string() + ": " + error.message());
   }
 }
 
@@ -231,21 +233,20 @@ RestClient::Response RestClient::send(const Request& request) {
       return response;
     }
 
-    const std::string reason = !transport_error.empty()
-                                   ? transport_error
-                                   : "HTTP " + std::to_string(response.status);
+    const std::string reason =
+        !transport_error.empty() ? transport_error : "HTTP " + std::to_string(response.status);
     if (!retryable || attempt >= attempts) {
       if (!transport_error.empty()) {
-        throw Error("cannot reach the MLflow tracking server at " +
-                    redact_url(options_.base_url) + " (" + request.method + " " +
-                    request.endpoint + "): " + transport_error + " after " +
-                    std::to_string(attempt) + (attempt == 1 ? " attempt" : " attempts") +
+        throw Error("cannot reach the MLflow tracking server at " + redact_url(options_.base_url) +
+                    " (" + request.method + " " + request.endpoint + "): " + transport_error +
+                    " after " + std::to_string(attempt) +
+                    (attempt == 1 ? " attempt" : " attempts") +
                     "; check that the server is running and that MLFLOW_TRACKING_URI is right");
       }
       throw_http_error(request, response);
     }
 
-    // urllib3's schedule: factor * 2^(n-1), capped; a Retry-After header takes precedence.
+    // urllib3's schedule, factor * 2^(n-1) with a cap. A Retry-After header replaces it.
     auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(
         static_cast<double>(options_.backoff_factor.count()) * std::pow(2.0, attempt - 1)));
     if (response.retry_after_seconds >= 0) {
@@ -258,8 +259,8 @@ RestClient::Response RestClient::send(const Request& request) {
   }
 }
 
-RestClient::Response RestClient::perform_once(const Request& request,
-                                              std::string* transport_error, bool* retryable) {
+RestClient::Response RestClient::perform_once(const Request& request, std::string* transport_error,
+                                              bool* retryable) {
   CURL* curl = static_cast<CURL*>(curl_);
   curl_easy_reset(curl);
   Response response;
@@ -354,18 +355,16 @@ RestClient::Response RestClient::perform_once(const Request& request,
 
 void RestClient::throw_http_error(const Request& request, const Response& response) const {
   const std::string where = request.method + " " + redact_url(options_.base_url) +
-                            request.endpoint + " returned HTTP " +
-                            std::to_string(response.status);
+                            request.endpoint + " returned HTTP " + std::to_string(response.status);
   if (response.status == 401 || response.status == 403) {
-    throw MlflowError("MLflow server rejected the credentials: " + where + ": " +
-                          shorten(response.body) +
-                          "; set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and "
-                          "MLFLOW_TRACKING_PASSWORD, to credentials the server accepts",
-                      response.status == 401 ? "UNAUTHENTICATED" : "PERMISSION_DENIED",
-                      response.status);
+    throw MlflowError(
+        "MLflow server rejected the credentials: " + where + ": " + shorten(response.body) +
+            "; set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and "
+            "MLFLOW_TRACKING_PASSWORD, to credentials the server accepts",
+        response.status == 401 ? "UNAUTHENTICATED" : "PERMISSION_DENIED", response.status);
   }
 
-  // MLflow's error body is {"error_code": "...", "message": "..."}; show it as it came.
+  // MLflow's error body is {"error_code": "...", "message": "..."}, shown as it came.
   std::string error_code = kInternalError;
   std::string message = shorten(response.body);
   try {

@@ -11,7 +11,7 @@
 namespace recsys::tracking {
 
 // HTTP client for an MLflow tracking server, built on libcurl. Every request is retried with
-// exponential backoff after connection errors, timeouts, HTTP 429 and 5xx; each retry is
+// exponential backoff after connection errors, timeouts, HTTP 429 and 5xx, and each retry is
 // logged without credentials. An error response is thrown as MlflowError carrying MLflow's
 // error_code and message exactly as the server sent them. Thread-safe: requests are serialized.
 class RestClient {
@@ -22,7 +22,7 @@ class RestClient {
   RestClient& operator=(const RestClient&) = delete;
 
   // Calls an MLflow REST endpoint such as "/api/2.0/mlflow/runs/create". GET sends the fields
-  // of `request` as the query string; POST, PATCH and DELETE send it as a JSON body, as
+  // of `request` as the query string. POST, PATCH and DELETE send it as a JSON body, as
   // MLflow's Python client does. Returns the parsed JSON response ({} for an empty body).
   nlohmann::json call(const std::string& method, const std::string& endpoint,
                       const nlohmann::json& request);

@@ -101,15 +101,14 @@ std::optional<RegisteredModel> RestModelRegistry::get_registered_model(const std
 
 ModelVersion RestModelRegistry::create_model_version(const std::string& name,
                                                      const std::string& source,
-                                                     const std::string& run_id,
-                                                     const Tags& tags) {
+                                                     const std::string& run_id, const Tags& tags) {
   nlohmann::json tag_list = nlohmann::json::array();
   for (const auto& [key, value] : tags) {
     tag_list.push_back({{"key", key}, {"value", value}});
   }
-  const auto response = client_->call(
-      "POST", std::string(kApi) + "/model-versions/create",
-      {{"name", name}, {"source", source}, {"run_id", run_id}, {"tags", tag_list}});
+  const auto response =
+      client_->call("POST", std::string(kApi) + "/model-versions/create",
+                    {{"name", name}, {"source", source}, {"run_id", run_id}, {"tags", tag_list}});
   return model_version_from_json(response.at("model_version"));
 }
 
@@ -120,8 +119,7 @@ ModelVersion RestModelRegistry::get_model_version(const std::string& name,
   return model_version_from_json(response.at("model_version"));
 }
 
-void RestModelRegistry::set_model_version_tag(const std::string& name,
-                                              const std::string& version,
+void RestModelRegistry::set_model_version_tag(const std::string& name, const std::string& version,
                                               const std::string& key, const std::string& value) {
   client_->call("POST", std::string(kApi) + "/model-versions/set-tag",
                 {{"name", name}, {"version", version}, {"key", key}, {"value", value}});
@@ -152,8 +150,7 @@ std::vector<ModelVersion> RestModelRegistry::search_model_versions(const std::st
   return versions;
 }
 
-void RestModelRegistry::delete_model_version(const std::string& name,
-                                             const std::string& version) {
+void RestModelRegistry::delete_model_version(const std::string& name, const std::string& version) {
   client_->call("DELETE", std::string(kApi) + "/model-versions/delete",
                 {{"name", name}, {"version", version}});
 }
@@ -179,7 +176,7 @@ ModelVersion RestModelRegistry::get_model_version_by_alias(const std::string& na
                              {{"name", name}, {"alias", alias}});
   } catch (const MlflowError& error) {
     // MLflow's file store reports a missing alias as INVALID_PARAMETER_VALUE, the SQL store
-    // as RESOURCE_DOES_NOT_EXIST; callers see one code.
+    // as RESOURCE_DOES_NOT_EXIST, and callers see one code.
     if (error.error_code() == kInvalidParameterValue ||
         error.error_code() == kResourceDoesNotExist) {
       throw MlflowError(std::string(error.what()), kResourceDoesNotExist, error.http_status());

@@ -133,13 +133,11 @@ std::string RestTrackingStore::create_experiment(const std::string& name) {
   return response.at("experiment_id").get<std::string>();
 }
 
-RunInfo RestTrackingStore::create_run(const std::string& experiment_id,
-                                      const std::string& run_name, std::int64_t start_time_ms,
-                                      const Tags& tags) {
+RunInfo RestTrackingStore::create_run(const std::string& experiment_id, const std::string& run_name,
+                                      std::int64_t start_time_ms, const Tags& tags) {
   validate_log_batch({}, {}, tags);
-  nlohmann::json request = {{"experiment_id", experiment_id},
-                            {"start_time", start_time_ms},
-                            {"tags", key_values(tags)}};
+  nlohmann::json request = {
+      {"experiment_id", experiment_id}, {"start_time", start_time_ms}, {"tags", key_values(tags)}};
   if (!run_name.empty()) {
     request["run_name"] = run_name;
   }
@@ -193,8 +191,7 @@ void RestTrackingStore::update_run(const std::string& run_id, RunStatus status,
 }
 
 Run RestTrackingStore::get_run(const std::string& run_id) {
-  const auto response =
-      client_->call("GET", std::string(kApi) + "/runs/get", {{"run_id", run_id}});
+  const auto response = client_->call("GET", std::string(kApi) + "/runs/get", {{"run_id", run_id}});
   const auto& json = response.at("run");
   Run run;
   run.info = run_info_from_json(json.at("info"));

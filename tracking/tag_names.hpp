@@ -11,7 +11,7 @@ inline constexpr const char* kGitCommitTag = "mlflow.source.git.commit";
 inline constexpr const char* kLoggedModelsTag = "mlflow.log-model.history";
 inline constexpr const char* kDatasetContextTag = "mlflow.data.context";
 
-// Tags this project sets on runs and model versions; registration and promotion read them.
+// Tags this project sets on runs and model versions, read by registration and promotion.
 inline constexpr const char* kDatasetNameTag = "recsys.dataset.name";
 inline constexpr const char* kDatasetFingerprintTag = "recsys.dataset.fingerprint";
 inline constexpr const char* kSplitTag = "recsys.split";

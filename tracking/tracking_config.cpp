@@ -53,8 +53,7 @@ std::chrono::milliseconds seconds_to_milliseconds(double seconds) {
 
 // Splits "scheme://user:pass@host/path" into the URL without user information and the
 // credentials.
-std::string strip_user_info(const std::string& url, std::string* username,
-                            std::string* password) {
+std::string strip_user_info(const std::string& url, std::string* username, std::string* password) {
   const std::size_t scheme_end = url.find("://");
   if (scheme_end == std::string::npos) {
     return url;
@@ -83,7 +82,9 @@ std::string strip_user_info(const std::string& url, std::string* username,
 
 }  // namespace
 
-std::string redact_url(const std::string& url) { return strip_user_info(url, nullptr, nullptr); }
+std::string redact_url(const std::string& url) {
+  return strip_user_info(url, nullptr, nullptr);
+}
 
 TrackingConfig resolve_tracking_config(const std::string& uri) {
   TrackingConfig config;
@@ -133,7 +134,8 @@ TrackingConfig resolve_tracking_config(const std::string& uri) {
   } else {
     config.file_root = fs::absolute(fs::path(text)).lexically_normal();
   }
-  // lexically_normal keeps a trailing separator ("mlruns/"); drop it so paths compare equal.
+  // lexically_normal keeps a trailing separator ("mlruns/"), dropped so that paths compare
+  // equal.
   if (config.file_root.has_parent_path() && config.file_root.filename().empty()) {
     config.file_root = config.file_root.parent_path();
   }

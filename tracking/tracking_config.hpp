@@ -26,10 +26,10 @@ struct RestClientOptions {
   std::chrono::milliseconds max_backoff{120'000};
 };
 
-// Where runs and models go: a tracking server (http:// or https://) or a local directory in
-// MLflow's file store layout.
+// The destination of runs and models: a tracking server (http:// or https://) or a local
+// directory in MLflow's file store layout.
 struct TrackingConfig {
-  std::string tracking_uri;       // As given, for messages.
+  std::string tracking_uri;  // As given, for messages.
   bool is_rest = false;
   std::filesystem::path file_root;  // Absolute root of the file store when !is_rest.
   RestClientOptions rest;           // Used when is_rest.

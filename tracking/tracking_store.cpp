@@ -24,12 +24,11 @@ void validate_key(const std::string& kind, const std::string& key) {
                           "spaces and slashes",
                       kInvalidParameterValue);
   }
-  const bool changes_as_path = key.front() == '/' || key.back() == '/' ||
-                               key.find("//") != std::string::npos || key == "." ||
-                               key.starts_with("./") || key.starts_with("..") ||
-                               key.find("/./") != std::string::npos ||
-                               key.find("/../") != std::string::npos || key.ends_with("/.") ||
-                               key.ends_with("/..");
+  const bool changes_as_path =
+      key.front() == '/' || key.back() == '/' || key.find("//") != std::string::npos ||
+      key == "." || key.starts_with("./") || key.starts_with("..") ||
+      key.find("/./") != std::string::npos || key.find("/../") != std::string::npos ||
+      key.ends_with("/.") || key.ends_with("/..");
   if (changes_as_path) {
     throw MlflowError("invalid " + kind + " name '" + key +
                           "': names are stored as file paths and must not change when "
@@ -84,8 +83,8 @@ std::unique_ptr<TrackingStore> open_tracking_store(const TrackingConfig& config)
   return std::make_unique<FileTrackingStore>(config.file_root);
 }
 
-std::vector<LogBatchChunk> split_log_batch(const std::vector<Metric>& metrics,
-                                           const Params& params, const Tags& tags) {
+std::vector<LogBatchChunk> split_log_batch(const std::vector<Metric>& metrics, const Params& params,
+                                           const Tags& tags) {
   std::vector<LogBatchChunk> chunks;
   auto metric = metrics.begin();
   auto param = params.begin();

@@ -31,16 +31,16 @@ class TrackingStore {
 
   // The active experiment named `name`, or nullopt.
   virtual std::optional<Experiment> get_experiment_by_name(const std::string& name) = 0;
-  // Creates an experiment and returns its id; RESOURCE_ALREADY_EXISTS if the name is taken.
+  // Creates an experiment and returns its id. Throws RESOURCE_ALREADY_EXISTS if the name is
+  // taken.
   virtual std::string create_experiment(const std::string& name) = 0;
-  // Creates a RUNNING run; adds the mlflow.runName tag as MLflow does.
+  // Creates a RUNNING run and adds the mlflow.runName tag as MLflow does.
   virtual RunInfo create_run(const std::string& experiment_id, const std::string& run_name,
                              std::int64_t start_time_ms, const Tags& tags) = 0;
   // Logs metrics, params and tags, split into requests within MLflow's batch limits.
   virtual void log_batch(const std::string& run_id, const std::vector<Metric>& metrics,
                          const Params& params, const Tags& tags) = 0;
-  virtual void log_inputs(const std::string& run_id,
-                          const std::vector<DatasetInput>& datasets) = 0;
+  virtual void log_inputs(const std::string& run_id, const std::vector<DatasetInput>& datasets) = 0;
   virtual void update_run(const std::string& run_id, RunStatus status,
                           std::int64_t end_time_ms) = 0;
   virtual Run get_run(const std::string& run_id) = 0;
@@ -59,12 +59,11 @@ struct LogBatchChunk {
   Params params;
   Tags tags;
 };
-std::vector<LogBatchChunk> split_log_batch(const std::vector<Metric>& metrics,
-                                           const Params& params, const Tags& tags);
+std::vector<LogBatchChunk> split_log_batch(const std::vector<Metric>& metrics, const Params& params,
+                                           const Tags& tags);
 
 // Checks keys and values as MLflow's server does and throws MlflowError
 // (INVALID_PARAMETER_VALUE) naming the first invalid key.
-void validate_log_batch(const std::vector<Metric>& metrics, const Params& params,
-                        const Tags& tags);
+void validate_log_batch(const std::vector<Metric>& metrics, const Params& params, const Tags& tags);
 
 }  // namespace recsys::tracking

@@ -11,8 +11,8 @@ namespace recsys::tracking {
 // A flat YAML mapping written the way MLflow writes its meta.yaml files, with PyYAML's
 // safe_dump(default_flow_style=False, sort_keys=True, allow_unicode=True): keys sorted, block
 // style, strings quoted only where PyYAML's resolver would read them as another type.
-// NOTE: PyYAML also folds plain strings longer than 80 characters at spaces; this writer keeps
-// them on one line, which reads back to the same value.
+// NOTE: PyYAML also folds plain strings longer than 80 characters at spaces, but this writer
+// keeps them on one line, which reads back to the same value.
 class YamlMapping {
  public:
   struct Null {};

@@ -1,9 +1,10 @@
+#include "tracking/file_model_registry.hpp"
+
 #include <gtest/gtest.h>
 
 #include <regex>
 
 #include "test_util.hpp"
-#include "tracking/file_model_registry.hpp"
 #include "tracking/mlflow_error.hpp"
 
 namespace recsys::tracking {
@@ -21,9 +22,9 @@ TEST(FileModelRegistry, WritesRegisteredModelAndVersionLikeMlflow) {
   TempDirectory temp;
   FileModelRegistry registry(temp.path());
   registry.create_registered_model("movielens-recommender");
-  const ModelVersion version = registry.create_model_version(
-      "movielens-recommender", "file:///runs/abc/artifacts/model", "abc",
-      {{"recsys.split", "random-80-20"}});
+  const ModelVersion version =
+      registry.create_model_version("movielens-recommender", "file:///runs/abc/artifacts/model",
+                                    "abc", {{"recsys.split", "random-80-20"}});
 
   EXPECT_EQ(version.version, "1");
   const fs::path model = temp.path() / "models" / "movielens-recommender";

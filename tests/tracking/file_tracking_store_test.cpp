@@ -1,3 +1,5 @@
+#include "tracking/file_tracking_store.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -5,7 +7,6 @@
 #include <regex>
 
 #include "test_util.hpp"
-#include "tracking/file_tracking_store.hpp"
 #include "tracking/local_files.hpp"
 #include "tracking/mlflow_error.hpp"
 
@@ -34,8 +35,7 @@ TEST(FileTrackingStore, CreatesDefaultExperimentLikeMlflow) {
   const std::int64_t created = field_number(meta, "creation_time");
   ASSERT_GT(created, 0);
   EXPECT_EQ(meta, "artifact_location: " + path_to_file_uri(root) + "/0\n" +
-                      "creation_time: " + std::to_string(created) + "\n" +
-                      "experiment_id: '0'\n" +
+                      "creation_time: " + std::to_string(created) + "\n" + "experiment_id: '0'\n" +
                       "last_update_time: " + std::to_string(created) + "\n" +
                       "lifecycle_stage: active\n" + "name: Default\n");
   EXPECT_TRUE(fs::is_directory(root / ".trash"));
@@ -75,32 +75,35 @@ TEST(FileTrackingStore, WritesRunMetaAndTagsLikeMlflow) {
   const fs::path root = temp.path() / "mlruns";
   FileTrackingStore store(root);
   const std::string experiment = store.create_experiment("movielens");
-  const RunInfo run = store.create_run(experiment, "als-test", 1700000000123,
-                                       {{"mlflow.source.git.commit", "abc123"},
-                                        {"mlflow.user", "tester"}});
+  const RunInfo run =
+      store.create_run(experiment, "als-test", 1700000000123,
+                       {{"mlflow.source.git.commit", "abc123"}, {"mlflow.user", "tester"}});
 
   ASSERT_EQ(run.run_id.size(), 32u);
   const fs::path run_directory = root / experiment / run.run_id;
   const std::string expected_uri =
       path_to_file_uri(root) + "/" + experiment + "/" + run.run_id + "/artifacts";
   EXPECT_EQ(run.artifact_uri, expected_uri);
-  EXPECT_EQ(read_file(run_directory / "meta.yaml"),
-            "artifact_uri: " + expected_uri + "\n" +
-                "deleted_time: null\n"
-                "end_time: null\n"
-                "entry_point_name: ''\n"
-                "experiment_id: '" + experiment + "'\n" +
-                "lifecycle_stage: active\n"
-                "run_id: " + run.run_id + "\n" +
-                "run_name: als-test\n"
-                "run_uuid: " + run.run_id + "\n" +
-                "source_name: ''\n"
-                "source_type: 4\n"
-                "source_version: ''\n"
-                "start_time: 1700000000123\n"
-                "status: 1\n"
-                "tags: []\n"
-                "user_id: " + run.user_id + "\n");
+  EXPECT_EQ(read_file(run_directory / "meta.yaml"), "artifact_uri: " + expected_uri + "\n" +
+                                                        "deleted_time: null\n"
+                                                        "end_time: null\n"
+                                                        "entry_point_name: ''\n"
+                                                        "experiment_id: '" +
+                                                        experiment + "'\n" +
+                                                        "lifecycle_stage: active\n"
+                                                        "run_id: " +
+                                                        run.run_id + "\n" +
+                                                        "run_name: als-test\n"
+                                                        "run_uuid: " +
+                                                        run.run_id + "\n" +
+                                                        "source_name: ''\n"
+                                                        "source_type: 4\n"
+                                                        "source_version: ''\n"
+                                                        "start_time: 1700000000123\n"
+                                                        "status: 1\n"
+                                                        "tags: []\n"
+                                                        "user_id: " +
+                                                        run.user_id + "\n");
   EXPECT_EQ(read_file(run_directory / "tags" / "mlflow.runName"), "als-test");
   EXPECT_EQ(read_file(run_directory / "tags" / "mlflow.source.git.commit"), "abc123");
   EXPECT_TRUE(fs::is_directory(run_directory / "metrics"));
@@ -171,9 +174,9 @@ TEST(FileTrackingStore, WritesDatasetInputsLikeMlflow) {
   FileTrackingStore store(root);
   const RunInfo run = store.create_run("0", "inputs", 1, {});
   DatasetInput input;
-  input.dataset = {"ml-100k", "0123456789abcdef0123456789abcdef", "local",
-                   "{\"uri\": \"/data/ml-100k\"}", std::nullopt,
-                   "{\"fingerprint\": \"sha256:x\", \"split\": \"random\"}"};
+  input.dataset = {"ml-100k",    "0123456789abcdef0123456789abcdef",
+                   "local",      "{\"uri\": \"/data/ml-100k\"}",
+                   std::nullopt, "{\"fingerprint\": \"sha256:x\", \"split\": \"random\"}"};
   input.tags = {{"mlflow.data.context", "training"}};
   store.log_inputs(run.run_id, {input});
 
@@ -192,13 +195,13 @@ TEST(FileTrackingStore, WritesDatasetInputsLikeMlflow) {
   for (const auto& entry : fs::directory_iterator(inputs)) {
     ++count;
     EXPECT_EQ(entry.path().filename().string().size(), 32u);
-    EXPECT_EQ(read_file(entry.path() / "meta.yaml"),
-              "destination_id: " + dataset_id + "\n" +
-                  "destination_type: RUN\n"
-                  "source_id: " + dataset_id + "\n" +
-                  "source_type: DATASET\n"
-                  "tags:\n"
-                  "  mlflow.data.context: training\n");
+    EXPECT_EQ(read_file(entry.path() / "meta.yaml"), "destination_id: " + dataset_id + "\n" +
+                                                         "destination_type: RUN\n"
+                                                         "source_id: " +
+                                                         dataset_id + "\n" +
+                                                         "source_type: DATASET\n"
+                                                         "tags:\n"
+                                                         "  mlflow.data.context: training\n");
   }
   EXPECT_EQ(count, 1);
 }
@@ -238,8 +241,7 @@ TEST(FileTrackingStore, LeavesNoTemporaryFiles) {
   store.log_batch(run.run_id, {{"m", 1.0, 1, 0}}, {{"p", "1"}}, {{"t", "x"}});
   store.update_run(run.run_id, RunStatus::kFinished, 2);
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos)
-        << entry.path();
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
   }
 }
 

@@ -36,8 +36,8 @@ TEST(PythonFloat, SpecialValues) {
 }
 
 TEST(YamlQuoting, QuotesWhatPyYamlWouldResolve) {
-  for (const char* text : {"", "0", "123", "-5", "1.5", ".5", "true", "False", "yes",
-                           "off", "null", "~", "2024-01-02", "0x1F", ".inf", ".NaN", "<<"}) {
+  for (const char* text : {"", "0", "123", "-5", "1.5", ".5", "true", "False", "yes", "off", "null",
+                           "~", "2024-01-02", "0x1F", ".inf", ".NaN", "<<"}) {
     EXPECT_TRUE(yaml_string_needs_quotes(text)) << "'" << text << "'";
   }
 }
@@ -50,9 +50,9 @@ TEST(YamlQuoting, QuotesIndicatorsAndSeparators) {
 }
 
 TEST(YamlQuoting, LeavesPlainStringsPlain) {
-  for (const char* text : {"Default", "active", "file:///tmp/mlruns/0", "movielens",
-                           "0a1b2c3d4e5f", "mlflow-artifacts:/1/abc/artifacts", "None", "READY",
-                           "run-1", "1e5", "a:b", "with space"}) {
+  for (const char* text : {"Default", "active", "file:///tmp/mlruns/0", "movielens", "0a1b2c3d4e5f",
+                           "mlflow-artifacts:/1/abc/artifacts", "None", "READY", "run-1", "1e5",
+                           "a:b", "with space"}) {
     EXPECT_FALSE(yaml_string_needs_quotes(text)) << "'" << text << "'";
   }
 }

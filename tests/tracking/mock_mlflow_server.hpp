@@ -13,8 +13,8 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -412,9 +412,9 @@ class MockMlflowServer {
         handler(request, response);
         if (response.status < 300) {
           std::lock_guard lock(mutex_);
-          accepted_bodies_[request.path].push_back(
-              request.body.empty() || request.method == "PUT" ? nlohmann::json::object()
-                                                              : nlohmann::json::parse(request.body));
+          accepted_bodies_[request.path].push_back(request.body.empty() || request.method == "PUT"
+                                                       ? nlohmann::json::object()
+                                                       : nlohmann::json::parse(request.body));
         }
       } catch (const ApiError& error) {
         send_error(response, error);
@@ -433,13 +433,11 @@ class MockMlflowServer {
       requests_.push_back({request.method, request.path, request.body, authorization});
       if (!expected_authorization_.empty() && authorization != expected_authorization_) {
         response.status = 401;
-        response.set_content("You are not authenticated. Provide valid credentials.",
-                             "text/plain");
+        response.set_content("You are not authenticated. Provide valid credentials.", "text/plain");
         return true;
       }
       if (forbid_all_) {
-        send_json(response, {{"error_code", "PERMISSION_DENIED"},
-                             {"message", "Permission denied"}},
+        send_json(response, {{"error_code", "PERMISSION_DENIED"}, {"message", "Permission denied"}},
                   403);
         return true;
       }
@@ -467,14 +465,14 @@ class MockMlflowServer {
         if (fault->retry_after_seconds >= 0) {
           response.set_header("Retry-After", std::to_string(fault->retry_after_seconds));
         }
-        response.set_content(fault->body.empty()
-                                 ? nlohmann::json{{"error_code", fault->status == 429
-                                                                     ? "REQUEST_LIMIT_EXCEEDED"
+        response.set_content(
+            fault->body.empty()
+                ? nlohmann::json{{"error_code", fault->status == 429 ? "REQUEST_LIMIT_EXCEEDED"
                                                                      : "INTERNAL_ERROR"},
-                                                  {"message", "injected fault"}}
-                                       .dump()
-                                 : fault->body,
-                             "application/json");
+                                 {"message", "injected fault"}}
+                      .dump()
+                : fault->body,
+            "application/json");
         return true;
       case FaultKind::kDrop:
         // Promise 64 bytes and send none: the client sees the connection close mid-body.
@@ -492,8 +490,7 @@ class MockMlflowServer {
             send_error(response, exists("Experiment '" + name + "' already exists."));
           } else {
             models_[name] = {now_ms(), now_ms(), {}, {}};
-            send_error(response,
-                       exists("Registered Model (name=" + name + ") already exists."));
+            send_error(response, exists("Registered Model (name=" + name + ") already exists."));
           }
         } catch (const ApiError& error) {
           send_error(response, error);
@@ -522,14 +519,10 @@ class MockMlflowServer {
   }
 
   static nlohmann::json run_info_json(const RunState& run) {
-    nlohmann::json info = {{"run_id", run.run_id},
-                           {"run_uuid", run.run_id},
-                           {"run_name", run.run_name},
-                           {"experiment_id", run.experiment_id},
-                           {"user_id", run.user_id},
-                           {"status", run.status},
-                           {"start_time", run.start_time},
-                           {"artifact_uri", run.artifact_uri},
+    nlohmann::json info = {{"run_id", run.run_id},         {"run_uuid", run.run_id},
+                           {"run_name", run.run_name},     {"experiment_id", run.experiment_id},
+                           {"user_id", run.user_id},       {"status", run.status},
+                           {"start_time", run.start_time}, {"artifact_uri", run.artifact_uri},
                            {"lifecycle_stage", "active"}};
     if (run.end_time) {
       info["end_time"] = *run.end_time;
@@ -542,9 +535,8 @@ class MockMlflowServer {
     std::map<std::string, MetricState> latest;
     for (const auto& metric : run.metrics) {
       auto found = latest.find(metric.key);
-      if (found == latest.end() ||
-          std::tie(metric.step, metric.timestamp) >=
-              std::tie(found->second.step, found->second.timestamp)) {
+      if (found == latest.end() || std::tie(metric.step, metric.timestamp) >=
+                                       std::tie(found->second.step, found->second.timestamp)) {
         latest[metric.key] = metric;
       }
     }
@@ -600,142 +592,150 @@ class MockMlflowServer {
                    send_json(response, {{"experiment_id", create_experiment_locked(name)}});
                  }));
 
-    server_.Post(api + "/runs/create", wrap([this](const httplib::Request& request,
-                                                   httplib::Response& response) {
-      const nlohmann::json body = parse_body(request);
-      std::lock_guard lock(mutex_);
-      RunState run;
-      run.experiment_id = body.value("experiment_id", std::string("0"));
-      bool experiment_found = false;
-      for (const auto& experiment : experiments_) {
-        experiment_found = experiment_found || experiment.id == run.experiment_id;
-      }
-      if (!experiment_found) {
-        throw not_found("Could not find experiment with ID " + run.experiment_id);
-      }
-      char run_id[40];
-      std::snprintf(run_id, sizeof(run_id), "%032x", next_run_number_++);
-      run.run_id = run_id;
-      run.user_id = body.value("user_id", std::string());
-      run.start_time = body.contains("start_time")
-                           ? int64_field(body.at("start_time"), "start_time")
-                           : now_ms();
-      for (const auto& tag : body.value("tags", nlohmann::json::array())) {
-        run.tags[tag.at("key").get<std::string>()] = tag.at("value").get<std::string>();
-      }
-      run.run_name = body.value("run_name", std::string());
-      if (run.run_name.empty()) {
-        run.run_name = run.tags.count("mlflow.runName") ? run.tags.at("mlflow.runName")
-                                                        : "mock-run";
-      }
-      run.tags["mlflow.runName"] = run.run_name;
-      run.artifact_uri =
-          "mlflow-artifacts:/" + run.experiment_id + "/" + run.run_id + "/artifacts";
-      runs_[run.run_id] = run;
-      send_json(response, {{"run", run_json(run)}});
-    }));
+    server_.Post(api + "/runs/create",
+                 wrap([this](const httplib::Request& request, httplib::Response& response) {
+                   const nlohmann::json body = parse_body(request);
+                   std::lock_guard lock(mutex_);
+                   RunState run;
+                   run.experiment_id = body.value("experiment_id", std::string("0"));
+                   bool experiment_found = false;
+                   for (const auto& experiment : experiments_) {
+                     experiment_found = experiment_found || experiment.id == run.experiment_id;
+                   }
+                   if (!experiment_found) {
+                     throw not_found("Could not find experiment with ID " + run.experiment_id);
+                   }
 
-    server_.Post(api + "/runs/log-batch", wrap([this](const httplib::Request& request,
-                                                      httplib::Response& response) {
-      if (request.body.size() > kMaxRequestBytes) {
-        throw invalid("Batched logging API requests must be at most 1000000 bytes, got a "
-                      "request of size " +
-                      std::to_string(request.body.size()) + ".");
-      }
-      const nlohmann::json body = parse_body(request);
-      const std::string run_id = required_string(body, "run_id");
-      const auto metrics = body.value("metrics", nlohmann::json::array());
-      const auto params = body.value("params", nlohmann::json::array());
-      const auto tags = body.value("tags", nlohmann::json::array());
-      check_batch_limit("metrics", kMaxMetrics, metrics.size());
-      check_batch_limit("params", kMaxParamsTags, params.size());
-      check_batch_limit("tags", kMaxParamsTags, tags.size());
-      check_batch_limit("metrics, params, and tags", kMaxEntries,
-                        metrics.size() + params.size() + tags.size());
+                   char run_id[40];
+                   std::snprintf(run_id, sizeof(run_id), "%032x", next_run_number_++);
+                   run.run_id = run_id;
+                   run.user_id = body.value("user_id", std::string());
+                   run.start_time = body.contains("start_time")
+                                        ? int64_field(body.at("start_time"), "start_time")
+                                        : now_ms();
+                   for (const auto& tag : body.value("tags", nlohmann::json::array())) {
+                     run.tags[tag.at("key").get<std::string>()] =
+                         tag.at("value").get<std::string>();
+                   }
 
-      std::vector<MetricState> parsed_metrics;
-      for (const auto& metric : metrics) {
-        if (!metric.contains("key") || !metric.contains("value") ||
-            !metric.contains("timestamp")) {
-          throw invalid("Invalid metric: key, value and timestamp are required: " +
-                        metric.dump());
-        }
-        MetricState state;
-        state.key = metric.at("key").get<std::string>();
-        state.value = double_field(metric.at("value"), "metrics.value");
-        state.timestamp = int64_field(metric.at("timestamp"), "metrics.timestamp");
-        state.step = metric.contains("step") ? int64_field(metric.at("step"), "metrics.step") : 0;
-        parsed_metrics.push_back(state);
-      }
-      std::set<std::string> param_keys;
-      for (const auto& param : params) {
-        if (!param_keys.insert(param.at("key").get<std::string>()).second) {
-          throw invalid("Duplicate parameter keys have been submitted: " +
-                        param.at("key").get<std::string>());
-        }
-      }
+                   run.run_name = body.value("run_name", std::string());
+                   if (run.run_name.empty()) {
+                     run.run_name = run.tags.count("mlflow.runName") ? run.tags.at("mlflow.runName")
+                                                                     : "mock-run";
+                   }
+                   run.tags["mlflow.runName"] = run.run_name;
+                   run.artifact_uri =
+                       "mlflow-artifacts:/" + run.experiment_id + "/" + run.run_id + "/artifacts";
 
-      std::lock_guard lock(mutex_);
-      RunState& run = find_run_locked(run_id);
-      for (const auto& param : params) {
-        const std::string key = param.at("key").get<std::string>();
-        const std::string value = param.at("value").get<std::string>();
-        if (run.params.count(key) != 0 && run.params.at(key) != value) {
-          throw invalid("Changing param values is not allowed. Param with key='" + key +
-                        "' was already logged with value='" + run.params.at(key) +
-                        "' for run ID='" + run_id + "'. Attempted logging new value '" + value +
-                        "'.");
-        }
-      }
-      for (const auto& param : params) {
-        run.params[param.at("key").get<std::string>()] = param.at("value").get<std::string>();
-      }
-      run.metrics.insert(run.metrics.end(), parsed_metrics.begin(), parsed_metrics.end());
-      for (const auto& tag : tags) {
-        run.tags[tag.at("key").get<std::string>()] = tag.at("value").get<std::string>();
-      }
-      send_json(response, nlohmann::json::object());
-    }));
+                   runs_[run.run_id] = run;
+                   send_json(response, {{"run", run_json(run)}});
+                 }));
 
-    server_.Post(api + "/runs/log-inputs", wrap([this](const httplib::Request& request,
-                                                       httplib::Response& response) {
-      const nlohmann::json body = parse_body(request);
-      const std::string run_id = required_string(body, "run_id");
-      const auto datasets = body.value("datasets", nlohmann::json::array());
-      for (const auto& input : datasets) {
-        const auto dataset = input.value("dataset", nlohmann::json::object());
-        for (const char* field : {"name", "digest", "source_type", "source"}) {
-          required_string(dataset, field);
-        }
-      }
-      std::lock_guard lock(mutex_);
-      RunState& run = find_run_locked(run_id);
-      for (const auto& input : datasets) {
-        run.inputs.push_back(input);
-      }
-      send_json(response, nlohmann::json::object());
-    }));
+    server_.Post(
+        api + "/runs/log-batch",
+        wrap([this](const httplib::Request& request, httplib::Response& response) {
+          if (request.body.size() > kMaxRequestBytes) {
+            throw invalid(
+                "Batched logging API requests must be at most 1000000 bytes, got a "
+                "request of size " +
+                std::to_string(request.body.size()) + ".");
+          }
+          const nlohmann::json body = parse_body(request);
+          const std::string run_id = required_string(body, "run_id");
+          const auto metrics = body.value("metrics", nlohmann::json::array());
+          const auto params = body.value("params", nlohmann::json::array());
+          const auto tags = body.value("tags", nlohmann::json::array());
+          check_batch_limit("metrics", kMaxMetrics, metrics.size());
+          check_batch_limit("params", kMaxParamsTags, params.size());
+          check_batch_limit("tags", kMaxParamsTags, tags.size());
+          check_batch_limit("metrics, params, and tags", kMaxEntries,
+                            metrics.size() + params.size() + tags.size());
 
-    server_.Post(api + "/runs/update", wrap([this](const httplib::Request& request,
-                                                   httplib::Response& response) {
-      const nlohmann::json body = parse_body(request);
-      const std::string run_id = body.value("run_id", body.value("run_uuid", std::string()));
-      const std::string status = body.value("status", std::string());
-      static const std::set<std::string> kStatuses = {"RUNNING", "SCHEDULED", "FINISHED",
-                                                      "FAILED", "KILLED"};
-      if (!status.empty() && kStatuses.count(status) == 0) {
-        throw invalid("Invalid value \"" + status + "\" for parameter 'status'");
-      }
-      std::lock_guard lock(mutex_);
-      RunState& run = find_run_locked(run_id);
-      if (!status.empty()) {
-        run.status = status;
-      }
-      if (body.contains("end_time")) {
-        run.end_time = int64_field(body.at("end_time"), "end_time");
-      }
-      send_json(response, {{"run_info", run_info_json(run)}});
-    }));
+          std::vector<MetricState> parsed_metrics;
+          for (const auto& metric : metrics) {
+            if (!metric.contains("key") || !metric.contains("value") ||
+                !metric.contains("timestamp")) {
+              throw invalid("Invalid metric: key, value and timestamp are required: " +
+                            metric.dump());
+            }
+            MetricState state;
+            state.key = metric.at("key").get<std::string>();
+            state.value = double_field(metric.at("value"), "metrics.value");
+            state.timestamp = int64_field(metric.at("timestamp"), "metrics.timestamp");
+            state.step =
+                metric.contains("step") ? int64_field(metric.at("step"), "metrics.step") : 0;
+            parsed_metrics.push_back(state);
+          }
+          std::set<std::string> param_keys;
+          for (const auto& param : params) {
+            if (!param_keys.insert(param.at("key").get<std::string>()).second) {
+              throw invalid("Duplicate parameter keys have been submitted: " +
+                            param.at("key").get<std::string>());
+            }
+          }
+
+          std::lock_guard lock(mutex_);
+          RunState& run = find_run_locked(run_id);
+          for (const auto& param : params) {
+            const std::string key = param.at("key").get<std::string>();
+            const std::string value = param.at("value").get<std::string>();
+            if (run.params.count(key) != 0 && run.params.at(key) != value) {
+              throw invalid("Changing param values is not allowed. Param with key='" + key +
+                            "' was already logged with value='" + run.params.at(key) +
+                            "' for run ID='" + run_id + "'. Attempted logging new value '" + value +
+                            "'.");
+            }
+          }
+          for (const auto& param : params) {
+            run.params[param.at("key").get<std::string>()] = param.at("value").get<std::string>();
+          }
+          run.metrics.insert(run.metrics.end(), parsed_metrics.begin(), parsed_metrics.end());
+          for (const auto& tag : tags) {
+            run.tags[tag.at("key").get<std::string>()] = tag.at("value").get<std::string>();
+          }
+          send_json(response, nlohmann::json::object());
+        }));
+
+    server_.Post(api + "/runs/log-inputs",
+                 wrap([this](const httplib::Request& request, httplib::Response& response) {
+                   const nlohmann::json body = parse_body(request);
+                   const std::string run_id = required_string(body, "run_id");
+                   const auto datasets = body.value("datasets", nlohmann::json::array());
+                   for (const auto& input : datasets) {
+                     const auto dataset = input.value("dataset", nlohmann::json::object());
+                     for (const char* field : {"name", "digest", "source_type", "source"}) {
+                       required_string(dataset, field);
+                     }
+                   }
+                   std::lock_guard lock(mutex_);
+                   RunState& run = find_run_locked(run_id);
+                   for (const auto& input : datasets) {
+                     run.inputs.push_back(input);
+                   }
+                   send_json(response, nlohmann::json::object());
+                 }));
+
+    server_.Post(api + "/runs/update",
+                 wrap([this](const httplib::Request& request, httplib::Response& response) {
+                   const nlohmann::json body = parse_body(request);
+                   const std::string run_id =
+                       body.value("run_id", body.value("run_uuid", std::string()));
+                   const std::string status = body.value("status", std::string());
+                   static const std::set<std::string> kStatuses = {"RUNNING", "SCHEDULED",
+                                                                   "FINISHED", "FAILED", "KILLED"};
+                   if (!status.empty() && kStatuses.count(status) == 0) {
+                     throw invalid("Invalid value \"" + status + "\" for parameter 'status'");
+                   }
+                   std::lock_guard lock(mutex_);
+                   RunState& run = find_run_locked(run_id);
+                   if (!status.empty()) {
+                     run.status = status;
+                   }
+                   if (body.contains("end_time")) {
+                     run.end_time = int64_field(body.at("end_time"), "end_time");
+                   }
+                   send_json(response, {{"run_info", run_info_json(run)}});
+                 }));
 
     server_.Get(api + "/runs/get",
                 wrap([this](const httplib::Request& request, httplib::Response& response) {
@@ -745,11 +745,10 @@ class MockMlflowServer {
                 }));
   }
 
-  static void check_batch_limit(const std::string& entity, std::size_t limit,
-                                std::size_t length) {
+  static void check_batch_limit(const std::string& entity, std::size_t limit, std::size_t length) {
     if (length > limit) {
-      throw invalid("A batch logging request can contain at most " + std::to_string(limit) +
-                    " " + entity + ". Got " + std::to_string(length) + " " + entity +
+      throw invalid("A batch logging request can contain at most " + std::to_string(limit) + " " +
+                    entity + ". Got " + std::to_string(length) + " " + entity +
                     ". Please split up " + entity + " across multiple requests and try again.");
     }
   }
@@ -814,21 +813,22 @@ class MockMlflowServer {
   void register_registry_routes() {
     const std::string api = kApi;
 
-    server_.Post(api + "/registered-models/create",
-                 wrap([this](const httplib::Request& request, httplib::Response& response) {
-                   const nlohmann::json body = parse_body(request);
-                   const std::string name = required_string(body, "name");
-                   std::lock_guard lock(mutex_);
-                   if (models_.count(name) != 0) {
-                     throw exists("Registered Model (name=" + name + ") already exists.");
-                   }
-                   const std::int64_t now = now_ms();
-                   models_[name] = {now, now, {}, {}};
-                   send_json(response, {{"registered_model",
-                                         {{"name", name},
-                                          {"creation_timestamp", now},
-                                          {"last_updated_timestamp", now}}}});
-                 }));
+    server_.Post(
+        api + "/registered-models/create",
+        wrap([this](const httplib::Request& request, httplib::Response& response) {
+          const nlohmann::json body = parse_body(request);
+          const std::string name = required_string(body, "name");
+          std::lock_guard lock(mutex_);
+          if (models_.count(name) != 0) {
+            throw exists("Registered Model (name=" + name + ") already exists.");
+          }
+          const std::int64_t now = now_ms();
+          models_[name] = {now, now, {}, {}};
+          send_json(
+              response,
+              {{"registered_model",
+                {{"name", name}, {"creation_timestamp", now}, {"last_updated_timestamp", now}}}});
+        }));
 
     server_.Get(api + "/registered-models/get",
                 wrap([this](const httplib::Request& request, httplib::Response& response) {
@@ -847,28 +847,29 @@ class MockMlflowServer {
                                          {"aliases", aliases}}}});
                 }));
 
-    server_.Post(api + "/model-versions/create", wrap([this](const httplib::Request& request,
-                                                             httplib::Response& response) {
-      const nlohmann::json body = parse_body(request);
-      const std::string name = required_string(body, "name");
-      const std::string source = required_string(body, "source");
-      std::lock_guard lock(mutex_);
-      find_model_locked(name);
-      auto& model_versions = versions_[name];
-      const int number = model_versions.empty() ? 1 : model_versions.rbegin()->first + 1;
-      VersionState version;
-      version.source = source;
-      version.run_id = body.value("run_id", std::string());
-      version.creation_timestamp = now_ms();
-      version.pending_polls = pending_polls_;
-      version.failure = registration_failure_;
-      for (const auto& tag : body.value("tags", nlohmann::json::array())) {
-        version.tags[tag.at("key").get<std::string>()] = tag.at("value").get<std::string>();
-      }
-      model_versions[number] = version;
-      send_json(response,
-                {{"model_version", version_json(name, number, model_versions.at(number))}});
-    }));
+    server_.Post(
+        api + "/model-versions/create",
+        wrap([this](const httplib::Request& request, httplib::Response& response) {
+          const nlohmann::json body = parse_body(request);
+          const std::string name = required_string(body, "name");
+          const std::string source = required_string(body, "source");
+          std::lock_guard lock(mutex_);
+          find_model_locked(name);
+          auto& model_versions = versions_[name];
+          const int number = model_versions.empty() ? 1 : model_versions.rbegin()->first + 1;
+          VersionState version;
+          version.source = source;
+          version.run_id = body.value("run_id", std::string());
+          version.creation_timestamp = now_ms();
+          version.pending_polls = pending_polls_;
+          version.failure = registration_failure_;
+          for (const auto& tag : body.value("tags", nlohmann::json::array())) {
+            version.tags[tag.at("key").get<std::string>()] = tag.at("value").get<std::string>();
+          }
+          model_versions[number] = version;
+          send_json(response,
+                    {{"model_version", version_json(name, number, model_versions.at(number))}});
+        }));
 
     server_.Get(api + "/model-versions/get",
                 wrap([this](const httplib::Request& request, httplib::Response& response) {
@@ -898,49 +899,53 @@ class MockMlflowServer {
                    send_json(response, nlohmann::json::object());
                  }));
 
-    server_.Get(api + "/model-versions/search", wrap([this](const httplib::Request& request,
-                                                            httplib::Response& response) {
-      std::string name;
-      if (request.has_param("filter") && !request.get_param_value("filter").empty()) {
-        static const std::regex name_filter(R"(^\s*name\s*=\s*'(.*)'\s*$)");
-        std::smatch match;
-        const std::string filter = request.get_param_value("filter");
-        if (!std::regex_match(filter, match, name_filter)) {
-          throw invalid("Invalid filter string: " + filter);
-        }
-        name = match[1];
-      }
-      const std::size_t page_size =
-          request.has_param("max_results") ? std::stoul(request.get_param_value("max_results"))
-                                           : 200000;
-      const std::size_t offset = request.has_param("page_token")
-                                     ? std::stoul(request.get_param_value("page_token"))
-                                     : 0;
-      std::lock_guard lock(mutex_);
-      nlohmann::json all = nlohmann::json::array();
-      for (auto& [model_name, model_versions] : versions_) {
-        if (!name.empty() && model_name != name) {
-          continue;
-        }
-        for (auto& [number, version] : model_versions) {
-          if (!version.deleted) {
-            all.push_back(version_json(model_name, number, version));
-          }
-        }
-      }
-      nlohmann::json page = nlohmann::json::array();
-      for (std::size_t i = offset; i < all.size() && i < offset + page_size; ++i) {
-        page.push_back(all[i]);
-      }
-      nlohmann::json result = nlohmann::json::object();
-      if (!page.empty()) {
-        result["model_versions"] = page;
-      }
-      if (offset + page_size < all.size()) {
-        result["next_page_token"] = std::to_string(offset + page_size);
-      }
-      send_json(response, result);
-    }));
+    server_.Get(api + "/model-versions/search",
+                wrap([this](const httplib::Request& request, httplib::Response& response) {
+                  std::string name;
+                  if (request.has_param("filter") && !request.get_param_value("filter").empty()) {
+                    static const std::regex name_filter(R"(^\s*name\s*=\s*'(.*)'\s*$)");
+                    std::smatch match;
+                    const std::string filter = request.get_param_value("filter");
+                    if (!std::regex_match(filter, match, name_filter)) {
+                      throw invalid("Invalid filter string: " + filter);
+                    }
+                    name = match[1];
+                  }
+                  const std::size_t page_size =
+                      request.has_param("max_results")
+                          ? std::stoul(request.get_param_value("max_results"))
+                          : 200000;
+                  const std::size_t offset = request.has_param("page_token")
+                                                 ? std::stoul(request.get_param_value("page_token"))
+                                                 : 0;
+
+                  std::lock_guard lock(mutex_);
+                  nlohmann::json all = nlohmann::json::array();
+                  for (auto& [model_name, model_versions] : versions_) {
+                    if (!name.empty() && model_name != name) {
+                      continue;
+                    }
+                    for (auto& [number, version] : model_versions) {
+                      if (!version.deleted) {
+                        all.push_back(version_json(model_name, number, version));
+                      }
+                    }
+                  }
+
+                  nlohmann::json page = nlohmann::json::array();
+                  for (std::size_t i = offset; i < all.size() && i < offset + page_size; ++i) {
+                    page.push_back(all[i]);
+                  }
+
+                  nlohmann::json result = nlohmann::json::object();
+                  if (!page.empty()) {
+                    result["model_versions"] = page;
+                  }
+                  if (offset + page_size < all.size()) {
+                    result["next_page_token"] = std::to_string(offset + page_size);
+                  }
+                  send_json(response, result);
+                }));
 
     server_.Delete(api + "/model-versions/delete",
                    wrap([this](const httplib::Request& request, httplib::Response& response) {
@@ -978,20 +983,20 @@ class MockMlflowServer {
                      send_json(response, nlohmann::json::object());
                    }));
 
-    server_.Get(api + "/registered-models/alias",
-                wrap([this](const httplib::Request& request, httplib::Response& response) {
-                  const std::string name = required_query(request, "name");
-                  const std::string alias = required_query(request, "alias");
-                  std::lock_guard lock(mutex_);
-                  RegisteredModelState& model = find_model_locked(name);
-                  if (model.aliases.count(alias) == 0) {
-                    throw not_found("Registered model alias " + alias + " not found.");
-                  }
-                  const std::string version = model.aliases.at(alias);
-                  VersionState& state = find_version_locked(name, version);
-                  send_json(response,
-                            {{"model_version", version_json(name, std::stoi(version), state)}});
-                }));
+    server_.Get(
+        api + "/registered-models/alias",
+        wrap([this](const httplib::Request& request, httplib::Response& response) {
+          const std::string name = required_query(request, "name");
+          const std::string alias = required_query(request, "alias");
+          std::lock_guard lock(mutex_);
+          RegisteredModelState& model = find_model_locked(name);
+          if (model.aliases.count(alias) == 0) {
+            throw not_found("Registered model alias " + alias + " not found.");
+          }
+          const std::string version = model.aliases.at(alias);
+          VersionState& state = find_version_locked(name, version);
+          send_json(response, {{"model_version", version_json(name, std::stoi(version), state)}});
+        }));
   }
 
   // ----- Artifact proxy -----
@@ -1018,39 +1023,37 @@ class MockMlflowServer {
                   response.set_content(found->second, "application/octet-stream");
                 }));
 
-    server_.Get(artifacts,
-                wrap([this](const httplib::Request& request, httplib::Response& response) {
-                  std::string directory =
-                      request.has_param("path") ? request.get_param_value("path") : "";
-                  while (!directory.empty() && directory.back() == '/') {
-                    directory.pop_back();
-                  }
-                  const std::string prefix = directory.empty() ? "" : directory + "/";
-                  std::lock_guard lock(mutex_);
-                  std::map<std::string, nlohmann::json> children;
-                  for (const auto& [path, content] : artifacts_) {
-                    if (path.rfind(prefix, 0) != 0) {
-                      continue;
-                    }
-                    const std::string rest = path.substr(prefix.size());
-                    const std::size_t slash = rest.find('/');
-                    if (slash == std::string::npos) {
-                      children[rest] = {{"path", rest},
-                                        {"is_dir", false},
-                                        {"file_size", static_cast<std::int64_t>(content.size())}};
-                    } else {
-                      children[rest.substr(0, slash)] = {{"path", rest.substr(0, slash)},
-                                                         {"is_dir", true}};
-                    }
-                  }
-                  nlohmann::json files = nlohmann::json::array();
-                  for (const auto& [name, info] : children) {
-                    files.push_back(info);
-                  }
-                  // protobuf's JSON mapping leaves out an empty repeated field.
-                  send_json(response, files.empty() ? nlohmann::json::object()
-                                                    : nlohmann::json{{"files", files}});
-                }));
+    server_.Get(
+        artifacts, wrap([this](const httplib::Request& request, httplib::Response& response) {
+          std::string directory = request.has_param("path") ? request.get_param_value("path") : "";
+          while (!directory.empty() && directory.back() == '/') {
+            directory.pop_back();
+          }
+          const std::string prefix = directory.empty() ? "" : directory + "/";
+          std::lock_guard lock(mutex_);
+          std::map<std::string, nlohmann::json> children;
+          for (const auto& [path, content] : artifacts_) {
+            if (path.rfind(prefix, 0) != 0) {
+              continue;
+            }
+            const std::string rest = path.substr(prefix.size());
+            const std::size_t slash = rest.find('/');
+            if (slash == std::string::npos) {
+              children[rest] = {{"path", rest},
+                                {"is_dir", false},
+                                {"file_size", static_cast<std::int64_t>(content.size())}};
+            } else {
+              children[rest.substr(0, slash)] = {{"path", rest.substr(0, slash)}, {"is_dir", true}};
+            }
+          }
+          nlohmann::json files = nlohmann::json::array();
+          for (const auto& [name, info] : children) {
+            files.push_back(info);
+          }
+          // protobuf's JSON mapping leaves out an empty repeated field.
+          send_json(response,
+                    files.empty() ? nlohmann::json::object() : nlohmann::json{{"files", files}});
+        }));
   }
 
   httplib::Server server_;

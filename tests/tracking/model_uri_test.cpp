@@ -1,13 +1,14 @@
+#include "tracking/model_uri.hpp"
+
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
 #include "mock_mlflow_server.hpp"
 #include "test_util.hpp"
-#include "training_fixture.hpp"
 #include "tracking/file_model_registry.hpp"
 #include "tracking/model_registration.hpp"
 #include "tracking/model_table.hpp"
-#include "tracking/model_uri.hpp"
+#include "training_fixture.hpp"
 
 namespace recsys::tracking {
 namespace {

@@ -6,9 +6,9 @@
 #include "core/error.hpp"
 #include "mock_mlflow_server.hpp"
 #include "test_util.hpp"
-#include "training_fixture.hpp"
 #include "tracking/file_tracking_store.hpp"
 #include "tracking/mlflow_training_observer.hpp"
+#include "training_fixture.hpp"
 
 namespace recsys::tracking {
 namespace {
@@ -30,8 +30,8 @@ fs::path run_directory(const fs::path& root, const std::string& run_id) {
 TEST(MlflowTrainingObserver, LogsCompleteRunToFileStore) {
   TempDirectory temp;
   const fs::path root = temp.path() / "mlruns";
-  const std::string run_id = testing::log_fake_training_run(
-      root.string(), temp.path(), {{"ndcg_at_10", 0.25}, {"rmse", 0.93}});
+  const std::string run_id = testing::log_fake_training_run(root.string(), temp.path(),
+                                                            {{"ndcg_at_10", 0.25}, {"rmse", 0.93}});
 
   FileTrackingStore store(root);
   const auto experiment = store.get_experiment_by_name("movielens");

@@ -1,8 +1,8 @@
+#include "tracking/promotion.hpp"
+
 #include <gtest/gtest.h>
 
 #include <limits>
-
-#include "tracking/promotion.hpp"
 
 namespace recsys::tracking {
 namespace {
@@ -16,7 +16,7 @@ PromotionCandidate candidate(const std::string& version, double value,
 TEST(Promotion, FirstVersionBecomesChampion) {
   const auto decision = decide_promotion(candidate("1", 0.2), std::nullopt, "ndcg_at_10", false);
   EXPECT_TRUE(decision.promote);
-  EXPECT_NE(decision.reason.find("no version holds the alias"), std::string::npos);
+  EXPECT_NE(decision.reason.find("no version has the alias"), std::string::npos);
 }
 
 TEST(Promotion, HigherNdcgWins) {
@@ -27,8 +27,8 @@ TEST(Promotion, HigherNdcgWins) {
 }
 
 TEST(Promotion, EqualOrLowerNdcgLoses) {
-  EXPECT_FALSE(decide_promotion(candidate("2", 0.30), candidate("1", 0.30), "ndcg_at_10", false)
-                   .promote);
+  EXPECT_FALSE(
+      decide_promotion(candidate("2", 0.30), candidate("1", 0.30), "ndcg_at_10", false).promote);
   const auto decision =
       decide_promotion(candidate("2", 0.29), candidate("1", 0.30), "ndcg_at_10", false);
   EXPECT_FALSE(decision.promote);
@@ -56,17 +56,17 @@ TEST(Promotion, DifferentDataSetOrSplitIsNotComparable) {
 }
 
 TEST(Promotion, ForceOverridesEverything) {
-  EXPECT_TRUE(decide_promotion(candidate("2", 0.1, "sha256:bb"), candidate("1", 0.9),
-                               "ndcg_at_10", true)
-                  .promote);
+  EXPECT_TRUE(
+      decide_promotion(candidate("2", 0.1, "sha256:bb"), candidate("1", 0.9), "ndcg_at_10", true)
+          .promote);
 }
 
 TEST(Promotion, NanNeverWins) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_FALSE(decide_promotion(candidate("2", nan), candidate("1", 0.1), "ndcg_at_10", false)
-                   .promote);
-  EXPECT_FALSE(decide_promotion(candidate("2", 0.5), candidate("1", nan), "ndcg_at_10", false)
-                   .promote);
+  EXPECT_FALSE(
+      decide_promotion(candidate("2", nan), candidate("1", 0.1), "ndcg_at_10", false).promote);
+  EXPECT_FALSE(
+      decide_promotion(candidate("2", 0.5), candidate("1", nan), "ndcg_at_10", false).promote);
 }
 
 }  // namespace

@@ -3,11 +3,11 @@
 #include "core/error.hpp"
 #include "mock_mlflow_server.hpp"
 #include "test_util.hpp"
-#include "training_fixture.hpp"
 #include "tracking/file_model_registry.hpp"
 #include "tracking/file_tracking_store.hpp"
 #include "tracking/mlflow_error.hpp"
 #include "tracking/model_registration.hpp"
+#include "training_fixture.hpp"
 
 namespace recsys::tracking {
 namespace {
@@ -60,8 +60,8 @@ TEST_F(FileRegistration, FirstVersionBecomesChampion) {
   EXPECT_EQ(version.tags.at("recsys.split"), "random-80-20");
   EXPECT_EQ(version.tags.at("metric.ndcg_at_10"), "0.25");
   EXPECT_EQ(version.tags.at("recsys.promotion").rfind("promoted: ", 0), 0u);
-  EXPECT_TRUE(fs::exists(
-      fs::path(version.source.substr(std::string("file://").size())) / "MLmodel"));
+  EXPECT_TRUE(
+      fs::exists(fs::path(version.source.substr(std::string("file://").size())) / "MLmodel"));
 }
 
 TEST_F(FileRegistration, BetterVersionTakesChampion) {
@@ -111,9 +111,8 @@ TEST_F(FileRegistration, RmseDecidesWithLowerIsBetter) {
 TEST_F(FileRegistration, AliasOnDeletedVersionIsReplaced) {
   register_model(options_for(uri(), train(0.50)));
   // Another tool pointed the alias at a version that does not exist.
-  testing::write_file(temp_.path() / "mlruns" / "models" / "movielens-recommender" / "aliases" /
-                          "champion",
-                      "7");
+  testing::write_file(
+      temp_.path() / "mlruns" / "models" / "movielens-recommender" / "aliases" / "champion", "7");
   testing::LogCapture logs;
   const RegistrationResult result = register_model(options_for(uri(), train(0.10)));
   EXPECT_TRUE(result.promoted);
@@ -151,8 +150,7 @@ TEST_F(FileRegistration, MissingMetricIsClearError) {
 
 TEST_F(FileRegistration, UnknownRunIsClearError) {
   FileTrackingStore store(temp_.path() / "mlruns");
-  EXPECT_THROW(register_model(options_for(uri(), "0123456789abcdef0123456789abcdef")),
-               MlflowError);
+  EXPECT_THROW(register_model(options_for(uri(), "0123456789abcdef0123456789abcdef")), MlflowError);
 }
 
 TEST(RestRegistration, PromotesAndTagsThroughRestApi) {
@@ -255,8 +253,8 @@ TEST(RestRegistration, HalfUploadedModelCreatesNoVersion) {
   observer->on_start(testing::fake_run_info());
   const std::string run = observer->run_id();
   // Every upload of MLmodel fails: the model files before it arrive, the upload never ends.
-  server.fail_next("PUT", "/api/2.0/mlflow-artifacts/artifacts/1/" + run + "/artifacts/model/MLmodel",
-                   100, 500);
+  server.fail_next(
+      "PUT", "/api/2.0/mlflow-artifacts/artifacts/1/" + run + "/artifacts/model/MLmodel", 100, 500);
   testing::write_fake_model_directory(temp.path() / "model");
   EXPECT_THROW(observer->on_success({{"ndcg_at_10", 0.3}}, temp.path() / "model",
                                     temp.path() / "model" / "evaluation.json"),

@@ -1,10 +1,11 @@
+#include "tracking/rest_client.hpp"
+
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
 #include "mock_mlflow_server.hpp"
 #include "test_util.hpp"
 #include "tracking/mlflow_error.hpp"
-#include "tracking/rest_client.hpp"
 
 namespace recsys::tracking {
 namespace {

@@ -1,3 +1,5 @@
+#include "tracking/rest_tracking_store.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,7 +11,6 @@
 #include "tracking/artifact_repository.hpp"
 #include "tracking/mlflow_error.hpp"
 #include "tracking/rest_client.hpp"
-#include "tracking/rest_tracking_store.hpp"
 
 namespace recsys::tracking {
 namespace {
@@ -139,11 +140,11 @@ TEST(RestTrackingStore, SendsNonFiniteMetricsAsProtobufJsonStrings) {
   const auto history = server.metric_history(run.run_id, "m");
   ASSERT_EQ(history.size(), 4u);
   EXPECT_TRUE(std::isnan(history[0]));
-  EXPECT_TRUE(std::isinf(history[1]) && history[1] > 0);
-  EXPECT_TRUE(std::isinf(history[2]) && history[2] < 0);
+  EXPECT_EQ(history[1], std::numeric_limits<double>::infinity());
+  EXPECT_EQ(history[2], -std::numeric_limits<double>::infinity());
 
-  store.log_batch(run.run_id, {{"nan_last", std::numeric_limits<double>::quiet_NaN(), 5, 0}},
-                  {}, {});
+  store.log_batch(run.run_id, {{"nan_last", std::numeric_limits<double>::quiet_NaN(), 5, 0}}, {},
+                  {});
   EXPECT_TRUE(std::isnan(store.get_run(run.run_id).metrics.at("nan_last")));
 }
 
@@ -152,8 +153,8 @@ TEST(RestTrackingStore, LogsDatasetInput) {
   RestTrackingStore store(fast_options(server.url()));
   const RunInfo run = store.create_run("0", "inputs", 1, {});
   DatasetInput input;
-  input.dataset = {"ml-100k", "0123abcd", "local", "{\"uri\": \"/data\"}", std::nullopt,
-                   std::string("{}")};
+  input.dataset = {"ml-100k",    "0123abcd",       "local", "{\"uri\": \"/data\"}",
+                   std::nullopt, std::string("{}")};
   input.tags = {{"mlflow.data.context", "training"}};
   store.log_inputs(run.run_id, {input});
 

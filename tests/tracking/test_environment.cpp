@@ -8,9 +8,9 @@ namespace {
 class TrackingTestEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
-    for (const char* name : {"MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN",
-                             "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD",
-                             "MLFLOW_TRACKING_INSECURE_TLS"}) {
+    for (const char* name :
+         {"MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME",
+          "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_INSECURE_TLS"}) {
       unsetenv(name);
     }
     setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0.001", 1);
@@ -19,7 +19,6 @@ class TrackingTestEnvironment : public ::testing::Environment {
   }
 };
 
-const auto* const kEnvironment =
-    ::testing::AddGlobalTestEnvironment(new TrackingTestEnvironment);
+const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new TrackingTestEnvironment);
 
 }  // namespace
