@@ -124,9 +124,18 @@ TEST(Dockerfile, BuildStageMatchesInstallDeps) {
   }
 }
 
-// The Debian package that contains the shared library `soname` on this machine.
-std::string package_of_library(const std::string& soname) {
-  auto result = run_shell("dpkg -S " + shell_quote("*/" + soname) + " | head -n 1");
+// The Debian package that installed the library that the dynamic loader resolves `soname`
+// to for the program; a plain name search would also match other architectures' copies.
+std::string package_of_library(const std::string& program, const std::string& soname) {
+  auto resolved = run_shell("ldd " + shell_quote(program) +
+                            " | awk -v name=" + shell_quote(soname) + " '$1 == name {print $3}'");
+  std::string path = resolved.output.substr(0, resolved.output.find('\n'));
+  if (path.empty()) {
+    return "";
+  }
+  // With merged /usr, dpkg may list the file under /lib or /usr/lib.
+  std::string other = path.rfind("/usr/", 0) == 0 ? path.substr(4) : "/usr" + path;
+  auto result = run_shell("dpkg -S " + shell_quote(path) + " || dpkg -S " + shell_quote(other));
   auto colon = result.output.find(':');
   if (result.exit_code != 0 || colon == std::string::npos) {
     return "";
@@ -149,7 +158,7 @@ TEST(Dockerfile, RuntimePackagesProvideLinkedLibraries) {
     if (soname.rfind("libasan", 0) == 0 || soname.rfind("libubsan", 0) == 0) {
       continue;  // Only the sanitizer build links these.
     }
-    auto package = package_of_library(soname);
+    auto package = package_of_library(RECSYS_BINARY, soname);
     ASSERT_FALSE(package.empty()) << "no Debian package contains " << soname;
     ++checked;
     EXPECT_TRUE(runtime_packages.count(package) == 1 || base_packages.count(package) == 1)
