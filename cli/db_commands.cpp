@@ -6,12 +6,14 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "data/fetch.hpp"
 #include "data/sha256.hpp"
 #include "db/connection.hpp"
 #include "db/migrations.hpp"
 #include "db/publisher.hpp"
 #include "db/recall_check.hpp"
 #include "db/recommendation_queries.hpp"
+#include "tracking/model_uri.hpp"
 
 namespace recsys::cli {
 
@@ -20,8 +22,10 @@ namespace {
 // Options of `recsys publish`.
 struct PublishCommandOptions {
   std::string database_url;  // Empty: DATABASE_URL, else the PG* variables.
-  std::string model_uri;     // models:/NAME@ALIAS or models:/NAME/VERSION.
+  std::string model_uri;     // models:/NAME@ALIAS, models:/NAME/VERSION, runs:/ or a path.
   std::string model_dir;     // A model directory written by `recsys train`.
+  std::string tracking_uri;  // Empty: MLFLOW_TRACKING_URI, else ./mlruns.
+  std::string cache_dir;     // Empty: default_data_dir(); models go to DIR/models/NAME/VERSION.
   std::string model_name = "movielens-recommender";
   std::string model_version;  // Empty with --model-dir: "local-" and a hash of the files.
   std::string run_id;
@@ -99,16 +103,24 @@ void run_publish(const PublishCommandOptions& options) {
   publish.keep = options.keep;
   publish.hnsw = {options.hnsw_m, options.hnsw_ef_construction};
 
-  std::filesystem::path directory;
-  if (!options.model_uri.empty()) {
-    // TODO: resolve models:/ URIs with the tracking stage's resolve_model_uri(uri, cache_dir),
-    // which returns the local directory and the name, version and run id.
-    throw Error("--model " + options.model_uri +
-                ": resolving models:/ URIs is not available yet; download the model and pass "
-                "--model-dir with --model-name, --model-version and --run-id");
-  }
-  directory = options.model_dir;
+  std::filesystem::path directory = options.model_dir;
   publish.source = std::filesystem::absolute(directory).string();
+  if (!options.model_uri.empty()) {
+    std::filesystem::path cache =
+        options.cache_dir.empty() ? default_data_dir() : std::filesystem::path(options.cache_dir);
+    auto resolved = tracking::resolve_model_uri(options.model_uri, cache, options.tracking_uri);
+    spdlog::info("resolved {} to {}", options.model_uri, resolved.directory.string());
+    directory = resolved.directory;
+    publish.source = options.model_uri;
+    // A registry URI names the version; a plain directory keeps --model-name and the hash.
+    if (!resolved.name.empty()) {
+      publish.model_name = resolved.name;
+      publish.model_version = resolved.version;
+    }
+    if (!resolved.run_id.empty()) {
+      publish.run_id = resolved.run_id;
+    }
+  }
   if (publish.model_version.empty()) {
     publish.model_version = content_version(directory);
   }
@@ -159,18 +171,28 @@ void add_publish_command(CLI::App& app) {
       "Load a model version's embeddings into PostgreSQL (pgvector), build the HNSW index, "
       "verify it and serve it; or roll back to the previous version");
   add_database_url_option(*command, options->database_url);
-  auto* model = command->add_option("--model", options->model_uri,
-                                    "Registered model URI, e.g. "
-                                    "models:/movielens-recommender@champion");
+  auto* model = command->add_option(
+      "--model", options->model_uri,
+      "Model to publish: models:/NAME@ALIAS or models:/NAME/VERSION from the MLflow registry "
+      "(e.g. models:/movielens-recommender@champion), runs:/RUN_ID/PATH, or a directory");
   auto* model_dir = command->add_option("--model-dir", options->model_dir,
                                         "Model directory written by recsys train");
   model->excludes(model_dir);
-  command->add_option("--model-name", options->model_name, "Model name recorded with --model-dir")
+  command->add_option("--tracking-uri", options->tracking_uri,
+                      "MLflow tracking URI for --model (default: MLFLOW_TRACKING_URI, else "
+                      "./mlruns)");
+  command->add_option("--cache-dir", options->cache_dir,
+                      "Where --model downloads models (default: $RECSYS_DATA_DIR, else "
+                      "$XDG_CACHE_HOME/recsys, else ~/.cache/recsys)");
+  command
+      ->add_option("--model-name", options->model_name,
+                   "Model name recorded for a directory (a models:/ URI names its own)")
       ->capture_default_str();
   command->add_option("--model-version", options->model_version,
-                      "Model version recorded with --model-dir (default: local- and a hash of "
-                      "the model files)");
-  command->add_option("--run-id", options->run_id, "MLflow run id recorded with --model-dir");
+                      "Model version recorded for a directory (default: local- and a hash of "
+                      "the model files; a models:/ URI names its own)");
+  command->add_option("--run-id", options->run_id,
+                      "MLflow run id recorded for a directory (a models:/ URI names its own)");
   command
       ->add_option("--keep", options->keep,
                    "Superseded versions kept loaded for --rollback; older ones are dropped")

@@ -23,8 +23,8 @@ void validate_request(int k, const RecommendationFilter& filter) {
 }
 
 // Runs the approximate search and, when it found fewer than k movies, the exact one. The
-// iterative index scan stops at hnsw.max_scan_tuples, so a very selective filter can end it
-// before k matches even though k exist; the exact scan then finds them.
+// iterative index scan stops at hnsw.max_scan_tuples. Under a very selective filter it can
+// stop before k matches even though k exist, and the exact scan then finds them.
 std::vector<RecommendedMovie> run_search(Connection& connection, const SearchStatements& statements,
                                          const Parameters& parameters, int k) {
   auto movies =

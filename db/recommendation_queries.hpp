@@ -12,15 +12,15 @@
 
 namespace recsys::db {
 
-// A user or movie id that the served version does not contain (the service answers 404).
+// A user or movie id that the served version does not contain (the service responds with 404).
 class NotFoundError : public Error {
  public:
   using Error::Error;
 };
 
 // A request the query layer rejects before it reaches the database: k out of range, a
-// vector of the wrong dimension, a year range with year_from > year_to (the service answers
-// 400).
+// vector of the wrong dimension, a year range with year_from > year_to (the service responds
+// with 400).
 class InvalidRequestError : public Error {
  public:
   using Error::Error;
@@ -84,7 +84,7 @@ inline constexpr int kMaxResults = 1000;
 // prepared statements are created on first use and cached by the Connection.
 void configure_session(Connection& connection, const SearchSettings& settings = {});
 
-// Returns true when the connection answers and the publications table is readable.
+// Returns true when the connection runs a query on the publications table.
 bool check_health(Connection& connection);
 
 // Returns the version currently served, or std::nullopt when nothing is published yet.

@@ -67,7 +67,7 @@ TEST_P(KilledPublishTest, OldVersionStillAnswers) {
   ASSERT_EQ(WTERMSIG(status), SIGKILL);
   wait_for_backends_to_end(*connection_);
 
-  // The served version is unchanged and answers; the killed attempt left no schema or row.
+  // The served version is unchanged and serves queries. The killed attempt left no schema or row.
   auto connection = connect();
   auto served = db::served_version(connection);
   ASSERT_TRUE(served.has_value());

@@ -9,7 +9,7 @@ namespace recsys::testing {
 // server to use, SetUp starts a private cluster with scripts/local-db.sh in a new temporary
 // directory on a free port other than the default, and TearDown stops it by the postmaster's
 // PID and removes the directory. The tests drop and recreate the recsys tables, so the
-// variable must name a database that holds nothing else of value; DATABASE_URL is not reused.
+// variable must name a database that contains nothing else of value; DATABASE_URL is not reused.
 class PostgresEnvironment {
  public:
   static const std::string& database_url();

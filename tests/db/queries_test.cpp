@@ -233,7 +233,8 @@ TEST_F(QueriesTest, HealthCheckAndSessionSettings) {
 }
 
 // On a catalog large enough for the planner to prefer the index, the service's statement
-// must scan the HNSW index, with and without a filter.
+// must scan the HNSW index, with and without a filter, in its first (custom) plans and in the
+// generic plan that PostgreSQL may switch to after five executions.
 TEST_F(DatabaseTest, LargeCatalogSearchUsesTheHnswIndex) {
   auto model = make_test_model({.movies = 20000, .users = 50, .dimension = 32});
   publish(model, "large");
@@ -241,18 +242,28 @@ TEST_F(DatabaseTest, LargeCatalogSearchUsesTheHnswIndex) {
   auto served = *db::served_version(connection);
   auto statements = db::prepare_user_search(connection, served);
 
-  for (const char* genre : {"NULL", "'Comedy'"}) {
-    db::Result plan =
-        connection.execute("EXPLAIN (ANALYZE, COSTS OFF) EXECUTE " + statements.approximate +
-                           "(1000, 10, " + genre + ", NULL, NULL, false)");
-    std::string text;
-    for (int row = 0; row < plan.rows(); ++row) {
-      text += std::string(plan.text(row, 0)) + "\n";
+  for (int run = 0; run < 8; ++run) {
+    db::RecommendationFilter filter;
+    if (run % 2 == 1) {
+      filter.genre = "Comedy";
     }
-    EXPECT_NE(text.find("Index Scan using movies_embedding_hnsw"), std::string::npos)
-        << "genre " << genre << ":\n"
-        << text;
-    EXPECT_NE(text.find("hashed SubPlan"), std::string::npos) << text;
+    EXPECT_EQ(db::recommend_for_user(connection, served, 1000 + run, 10, filter).size(), 10U);
+  }
+  for (const char* mode : {"auto", "force_generic_plan"}) {
+    connection.execute(std::string("SET plan_cache_mode = ") + mode);
+    for (const char* genre : {"NULL", "'Comedy'"}) {
+      db::Result plan =
+          connection.execute("EXPLAIN (ANALYZE, COSTS OFF) EXECUTE " + statements.approximate +
+                             "(1000, 10, " + genre + ", NULL, NULL, false)");
+      std::string text;
+      for (int row = 0; row < plan.rows(); ++row) {
+        text += std::string(plan.text(row, 0)) + "\n";
+      }
+      EXPECT_NE(text.find("Index Scan using movies_embedding_hnsw"), std::string::npos)
+          << mode << ", genre " << genre << ":\n"
+          << text;
+      EXPECT_NE(text.find("hashed SubPlan"), std::string::npos) << text;
+    }
   }
 }
 
