@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -142,9 +143,13 @@ class TemporaryFile {
     }
   }
 
-  // Flushes the bytes to disk and closes the file.
+  // Flushes the bytes to disk, gives the file the usual permissions and closes it.
   void sync_and_close() {
-    if (std::fflush(file_) != 0 || fsync(fileno(file_)) != 0) {
+    // mkstemp creates the file as 0600; a cached release is as readable as any new file.
+    mode_t mask = umask(0);
+    umask(mask);
+    if (std::fflush(file_) != 0 || fchmod(fileno(file_), 0666 & ~mask) != 0 ||
+        fsync(fileno(file_)) != 0) {
       throw Error(fmt::format("failed to write {}: {}; check the free disk space", path_.string(),
                               std::strerror(errno)));
     }
@@ -254,7 +259,7 @@ AttemptResult download_once(const std::string& url, const FetchOptions& options,
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
   if (status != 200) {
     bool transient = status >= 500 || status == 429 || status == 408;
-    return {false, transient, fmt::format("the server answered HTTP {}", status)};
+    return {false, transient, fmt::format("the server returned HTTP {}", status)};
   }
   return {true, false, ""};
 }

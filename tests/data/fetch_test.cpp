@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <functional>
@@ -144,6 +145,18 @@ TEST_F(FetchTest, DownloadsVerifiesAndStores) {
   EXPECT_EQ(dataset.ratings.size(), 100000U);
 }
 
+TEST_F(FetchTest, StoredFileFollowsUmask) {
+  mode_t old_mask = umask(022);
+  LocalServer server([this](httplib::Response& res, int) { serve(res, good_zip_); });
+  std::filesystem::path zip = fetch_release(options_for(server));
+  umask(old_mask);
+
+  auto permissions = std::filesystem::status(zip).permissions();
+  EXPECT_EQ(permissions, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                             std::filesystem::perms::group_read |
+                             std::filesystem::perms::others_read);
+}
+
 TEST_F(FetchTest, ReusesVerifiedCopy) {
   LocalServer server([this](httplib::Response& res, int) { serve(res, good_zip_); });
   fetch_release(options_for(server));
@@ -199,7 +212,7 @@ TEST_F(FetchTest, ServerErrorIsRetriedThenFails) {
   LocalServer server([](httplib::Response& res, int) { res.status = 500; });
 
   std::string error = fetch_error(options_for(server));
-  EXPECT_THAT(error, HasSubstr("failed after 3 attempt(s): the server answered HTTP 500"));
+  EXPECT_THAT(error, HasSubstr("failed after 3 attempt(s): the server returned HTTP 500"));
   EXPECT_EQ(server.requests(), 3);
   EXPECT_THAT(cached_files(), ::testing::IsEmpty());
 }
@@ -221,7 +234,7 @@ TEST_F(FetchTest, NotFoundIsNotRetried) {
   LocalServer server([](httplib::Response& res, int) { res.status = 404; });
 
   EXPECT_THAT(fetch_error(options_for(server)), HasSubstr("failed after 1 attempt(s): the "
-                                                          "server answered HTTP 404"));
+                                                          "server returned HTTP 404"));
   EXPECT_EQ(server.requests(), 1);
 }
 
