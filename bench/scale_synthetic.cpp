@@ -41,6 +41,14 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// Returns the CPU time of this process (user + system), which contention does not inflate.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 double peak_rss_gib() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -152,8 +160,9 @@ int run(const ScaleOptions& options) {
              options.model, model->hyperparameters().dump(), seconds_since(phase),
              embeddings.users.rows(), embeddings.users.cols(), embeddings.movies.rows(),
              embeddings.movies.cols());
-  fmt::print("total wall time {:.1f} s, peak RSS {:.2f} GiB, {} threads\n", seconds_since(start),
-             peak_rss_gib(), recsys::resolve_thread_count(options.threads));
+  fmt::print("total wall time {:.1f} s, CPU time {:.1f} s, peak RSS {:.2f} GiB, {} threads\n",
+             seconds_since(start), cpu_seconds(), peak_rss_gib(),
+             recsys::resolve_thread_count(options.threads));
   return 0;
 }
 

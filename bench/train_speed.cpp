@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/logging.hpp"
@@ -37,7 +39,16 @@ struct SpeedOptions {
   std::string model = "als";
   int runs = 10;
   int threads = 0;
+  std::vector<std::string> extra_arguments;  // Appended to `recsys train`.
 };
+
+// Returns the CPU time (user + system) of the waited-for child processes so far.
+double children_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -81,6 +92,7 @@ int run(const SpeedOptions& options) {
 
   // The whole program, as a user runs it.
   std::vector<double> process_times;
+  std::vector<double> process_cpu_times;
   for (int run = 0; run < options.runs; ++run) {
     const fs::path out = scratch / fmt::format("process-{}", run);
     std::vector<std::string> arguments = {program.string(), "--log-level", "warn",    "train",
@@ -89,9 +101,13 @@ int run(const SpeedOptions& options) {
     if (options.threads > 0) {
       arguments.insert(arguments.end(), {"--threads", std::to_string(options.threads)});
     }
+    arguments.insert(arguments.end(), options.extra_arguments.begin(),
+                     options.extra_arguments.end());
+    const double cpu_before = children_cpu_seconds();
     const auto start = Clock::now();
     const int status = run_process(arguments);
     process_times.push_back(seconds_since(start));
+    process_cpu_times.push_back(children_cpu_seconds() - cpu_before);
     if (status != 0) {
       std::cerr << "train_speed: " << program.string() << " train failed with status " << status
                 << '\n';
@@ -144,7 +160,8 @@ int run(const SpeedOptions& options) {
 
   fmt::print("recsys train --model {} on {} split u1, {} runs, {} hardware threads\n",
              options.model, data.string(), options.runs, std::thread::hardware_concurrency());
-  print_summary("whole process", process_times);
+  print_summary("whole process (wall)", process_times);
+  print_summary("whole process (CPU)", process_cpu_times);
   print_summary("  load", load_times);
   print_summary("  split", split_times);
   print_summary("  fit", fit_times);
@@ -166,6 +183,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--threads", options.threads, "Training threads (default: every core)");
+  app.add_option("--arg", options.extra_arguments,
+                 "Extra argument for `recsys train`, such as --arg=--no-tracking; repeatable");
   CLI11_PARSE(app, argc, argv);
   try {
     recsys::configure_logging("warn");

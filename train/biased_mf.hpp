@@ -11,8 +11,8 @@ namespace recsys {
 // Hyperparameters of the biased matrix factorization. The defaults were tuned for RMSE on a
 // validation split carved from ML-100k u1.base (docs/tuning.md).
 struct BiasedMfOptions {
-  int factors = 32;
-  double regularization = 0.1;       // lambda on the factors p_u and q_i.
+  int factors = 64;
+  double regularization = 0.12;      // lambda on the factors p_u and q_i.
   double bias_regularization = 0.1;  // lambda on the biases b_u and b_i.
   // true scales each row's lambdas by its rating count ("weighted-lambda" regularization of
   // Zhou et al. 2008), so that users and movies with many ratings are shrunk as much per

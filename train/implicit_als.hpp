@@ -12,14 +12,14 @@ namespace recsys {
 // carved from ML-100k u1.base (docs/tuning.md).
 struct ImplicitAlsOptions {
   int factors = 64;
-  double regularization = 30.0;  // lambda, added to every row's normal equations.
-  double alpha = 0.5;            // Confidence gained per unit of rating.
+  double regularization = 35.0;  // lambda, added to every row's normal equations.
+  double alpha = 1.0;            // Confidence gained per unit of rating.
   std::string confidence =
       "linear";               // "linear": c = 1 + alpha r; "log": 1 + alpha ln(1 + r/epsilon)
   double epsilon = 1.0;       // Scale of the "log" confidence.
   int iterations = 15;        // Full sweeps, each solving users and then movies.
   std::string solver = "cg";  // "cholesky" (exact) or "cg" (conjugate gradient steps).
-  int cg_steps = 3;           // Conjugate gradient steps per row and sweep, warm-started.
+  int cg_steps = 2;           // Conjugate gradient steps per row and sweep, warm-started.
   std::uint64_t seed = 42;    // Initial factors.
   int threads = 0;            // Worker threads; 0 uses every hardware thread.
 
