@@ -36,7 +36,7 @@ void add_fetch_command(CLI::App& data) {
                     "still apply");
   fetch
       ->add_option("--attempts", options->attempts,
-                   "Tries for connection failures and HTTP 5xx answers")
+                   "Tries for connection failures and HTTP 5xx responses")
       ->capture_default_str()
       ->check(CLI::Range(1, 20));
   fetch

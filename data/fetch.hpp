@@ -10,7 +10,7 @@ struct FetchOptions {
   std::string release = "ml-100k";  // Only releases with known checksums can be fetched.
   std::filesystem::path dir;        // Empty: default_data_dir().
   std::string url;                  // Empty: the release's GroupLens URL.
-  int attempts = 4;                 // Tries for a failed connection or an HTTP 5xx/429 answer.
+  int attempts = 4;                 // Tries for a failed connection or an HTTP 5xx/429 response.
   std::chrono::milliseconds first_backoff{1000};  // Doubles after each failed attempt.
   long connect_timeout_seconds = 20;
   // The transfer is aborted when it stays below 1 KB/s for this long.

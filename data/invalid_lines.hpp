@@ -11,8 +11,8 @@ namespace recsys {
 // Applies the InvalidLinePolicy to the invalid lines of one file.
 class InvalidLines {
  public:
-  // `has_header` says whether the file format starts with a header line; in a file without
-  // one, an invalid first line that starts with a letter is reported as a header line.
+  // `has_header` is true when the file format starts with a header line. In a file without one,
+  // an invalid first line that starts with a letter is reported as a header line.
   InvalidLines(const LineReader& reader, InvalidLinePolicy policy, bool has_header)
       : file_(reader.file()), name_(reader.name()), policy_(policy), has_header_(has_header) {}
 

@@ -7,10 +7,9 @@
 
 namespace recsys {
 
-// What the loader does with a line of a content file that cannot be read or is invalid: a
-// header line in a file that has none, a wrong field count, a non-numeric id, a rating off the
-// release's scale, a duplicate (user, movie) pair or a rating of a movie missing from the
-// movie file.
+// What the loader does with an invalid line of a content file. Invalid lines are a header line
+// in a file that has none, a wrong field count, a non-numeric id, a rating off the release's
+// scale, a repeated (user, movie) pair and a rating of a movie or user missing from its file.
 enum class InvalidLinePolicy {
   kReject,  // Throw recsys::InputError naming the file, line and value.
   kSkip,    // Drop the line and log one warning per file with the count and the first lines.
@@ -19,7 +18,7 @@ enum class InvalidLinePolicy {
 // Parses "reject" or "skip" (as given to --invalid-lines); throws recsys::Error otherwise.
 InvalidLinePolicy parse_invalid_line_policy(const std::string& text);
 
-// Damage to a file as a whole is always an error, whatever the policy: a missing or empty file,
+// Damage to a file as a whole is an error under either policy. That is a missing or empty file,
 // invalid UTF-8 in a CSV release, a truncated last line (no trailing newline and too few
 // fields), stray bytes at the end of a file, or a corrupt zip.
 struct LoadOptions {
@@ -31,11 +30,12 @@ struct LoadOptions {
   InvalidLinePolicy invalid_lines = InvalidLinePolicy::kReject;
 };
 
-// Loads a MovieLens release. Dataset::fingerprint is "sha256:" and the SHA-256 of the
-// sha256sum-style manifest of the content files the loader read ("<hex>  <name>\n" per file,
-// sorted by name), so a directory and the zip of the same files give the same fingerprint, and
-// `sha256sum u.data u.genre u.item u.occupation u.user | sha256sum` reproduces it for ML-100k.
-// Throws recsys::Error (recsys::InputError for a bad line) with the file, line, value and fix.
+// Loads a MovieLens release. Throws recsys::Error (recsys::InputError for a bad line) with the
+// file, line, value and fix.
+// Dataset::fingerprint is "sha256:" and the SHA-256 of the sha256sum listing of the content
+// files read ("<hex>  <name>\n" per file, sorted by name). A directory and the zip of the same
+// files give the same fingerprint. For ML-100k,
+// `sha256sum u.data u.genre u.item u.occupation u.user | sha256sum` reproduces it.
 Dataset load_dataset(const LoadOptions& options);
 
 // Returns the data path to use: `cli_value` when not empty, else the ML100K_DIR environment

@@ -20,7 +20,7 @@ class ContentReader {
 };
 
 // The files of a release, in a directory or in its zip. A zip's content files are those at its
-// root or in its one top folder (such as "ml-100k/"): the folder that holds the ratings file.
+// root or in its one top folder (such as "ml-100k/"): the folder that contains the ratings file.
 class DataSource {
  public:
   // Opens a directory or a zip file. Throws recsys::Error when the path is missing or the zip
