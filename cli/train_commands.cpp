@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "tracking/mlflow_training_observer.hpp"
 #include "train/biased_mf.hpp"
 #include "train/implicit_als.hpp"
 #include "train/interrupt.hpp"
@@ -38,6 +39,8 @@ struct TrainCommandOptions {
   double bias_regularization = 0.0;
   bool weighted_regularization = true;
   double min_rating = 0.0;
+  bool no_tracking = false;
+  tracking::MlflowTrackingOptions tracking;
 };
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -151,9 +154,19 @@ void run_train_command(const CLI::App& train, TrainCommandOptions& o) {
     throw Error("missing --out: name the model directory to write, such as --out models/als");
   }
 
+  // Every run is tracked in MLflow unless --no-tracking; the observer resolves the tracking
+  // URI before training, so a wrong URI fails at once.
+  std::unique_ptr<tracking::MlflowTrainingObserver> observer;
+  if (o.no_tracking && o.tracking.register_model) {
+    throw Error("--register needs MLflow tracking: drop --no-tracking");
+  }
+  if (!o.no_tracking) {
+    observer = tracking::make_mlflow_training_observer(o.tracking);
+  }
+
   TrainingRunResult result;
   try {
-    result = run_training(o.run, nullptr);
+    result = run_training(o.run, observer.get());
   } catch (const TrainingInterrupted& e) {
     spdlog::error("{}", e.what());
     throw CLI::RuntimeError(128 + e.signal_number());
@@ -167,6 +180,43 @@ void run_train_command(const CLI::App& train, TrainCommandOptions& o) {
   if (!result.model_dir.empty()) {
     std::cout << "model: " << result.model_dir.string() << '\n';
   }
+  if (observer && !observer->run_id().empty()) {
+    std::cout << "mlflow run: " << observer->run_id() << " (experiment "
+              << observer->experiment_id() << ")\n";
+  }
+  if (observer && observer->registration()) {
+    const auto& registration = *observer->registration();
+    std::cout << "registered: " << registration.model_name << " version " << registration.version
+              << '\n'
+              << (registration.promoted ? "promoted to champion: " : "champion unchanged: ")
+              << registration.reason << '\n';
+  }
+}
+
+void add_tracking_options(CLI::App& train, TrainCommandOptions& o) {
+  train.add_flag("--no-tracking", o.no_tracking, "Do not log the run to MLflow");
+  train.add_option("--tracking-uri", o.tracking.tracking_uri,
+                   "MLflow tracking URI: http(s)://host:port for a tracking server, or a file "
+                   "store directory (default: MLFLOW_TRACKING_URI, else ./mlruns)");
+  train.add_option("--experiment", o.tracking.experiment_name, "MLflow experiment name")
+      ->capture_default_str();
+  train.add_option("--run-name", o.tracking.run_name,
+                   "MLflow run name (default: <model>-<UTC time>)");
+  train.add_flag("--register", o.tracking.register_model,
+                 "After the run, register the model as a new version and move the champion "
+                 "alias to it when it beats the current champion");
+  train
+      .add_option("--registered-model", o.tracking.registered_model_name,
+                  "Registered model name for --register")
+      ->capture_default_str();
+  train
+      .add_option("--promotion-metric", o.tracking.promotion_metric,
+                  "Metric that decides promotion; higher is better except rmse, mae, mse "
+                  "and *_loss")
+      ->capture_default_str();
+  train.add_flag("--force-promotion", o.tracking.force_promotion,
+                 "With --register: move the champion alias even when the version is not "
+                 "better or not comparable");
 }
 
 }  // namespace
@@ -225,6 +275,7 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 0.99));
   add_hyperparameter_options(*train, *o);
+  add_tracking_options(*train, *o);
 
   train->callback([train, o] { run_train_command(*train, *o); });
 }
