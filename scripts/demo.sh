@@ -1,22 +1,110 @@
 #!/usr/bin/env bash
-# The main job: the whole pipeline on MovieLens 100k with local defaults.
-#   ML100K_DIR   a local copy of MovieLens 100k (a directory or ml-100k.zip); without it the
-#                data set is downloaded from GroupLens and verified
+# The main job: the whole pipeline on MovieLens 100k with local defaults, ending with the API
+# answering. Steps: install and build, start a private PostgreSQL with pgvector, train the
+# default model (tracked and registered in the MLflow file store ./mlruns), publish the
+# champion to pgvector, start Prometheus (when installed), serve the API and query it.
+#
+# Environment:
+#   ML100K_DIR       a local copy of MovieLens 100k (a folder or ml-100k.zip); without it the
+#                    data set is downloaded from GroupLens once and verified
+#   MLFLOW_TRACKING_URI  an MLflow tracking server (http://host:port) instead of ./mlruns
+#   DATABASE_URL     your own PostgreSQL with pgvector, instead of the private cluster
+#   RECSYS_PORT      port of the API on 127.0.0.1 (default 8080)
+#   DEMO_PROMETHEUS  0 to skip Prometheus (default 1 when it is installed)
+#   DEMO_DETACH      1 to leave the API running in the background and exit; by default the
+#                    script keeps serving until Ctrl-C
+#   SKIP_INSTALL     1 to skip scripts/install-deps.sh
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+port=${RECSYS_PORT:-8080}
+
+step() { printf '\n==> %s\n' "$*"; }
 
 if [[ -z ${SKIP_INSTALL:-} ]]; then
+  step "Installing missing packages"
   ./scripts/install-deps.sh
 fi
+step "Building"
 ./scripts/build.sh release
 recsys=$root/build/release/recsys
 
-data_options=()
+step "MovieLens 100k"
 if [[ -n ${ML100K_DIR:-} ]]; then
-  data_options=(--data "$ML100K_DIR")
+  data=$ML100K_DIR
+else
+  "$recsys" data fetch --release ml-100k
+  data=""
+fi
+data_options=()
+[[ -n $data ]] && data_options=(--data "$data")
+"$recsys" data info "${data_options[@]}"
+
+if [[ -z ${DATABASE_URL:-} ]]; then
+  step "Starting the private PostgreSQL cluster with pgvector"
+  ./scripts/local-db.sh start
+  DATABASE_URL=$(./scripts/local-db.sh url)
+  export DATABASE_URL
+fi
+"$recsys" db migrate
+
+step "Training the default model (implicit ALS) on split u1, tracked and registered in MLflow"
+model_dir=$root/models/als-$(date -u +%Y%m%dT%H%M%SZ)
+"$recsys" train "${data_options[@]}" --split u1 --model als --out "$model_dir" --register
+
+step "Publishing the champion to pgvector"
+"$recsys" publish --model models:/movielens-recommender@champion
+
+if [[ ${DEMO_PROMETHEUS:-1} == 1 ]] && command -v prometheus >/dev/null; then
+  step "Starting Prometheus"
+  ./scripts/start-prometheus.sh start --target "127.0.0.1:$port"
 fi
 
-rm -rf "$root/models/demo"
-"$recsys" train "${data_options[@]}" --split u1 --out "$root/models/demo"
+step "Starting the API on 127.0.0.1:$port"
+mkdir -p "$root/.local"
+log=$root/.local/serve.log
+"$recsys" serve --port "$port" >"$log" 2>&1 &
+serve_pid=$!
+echo "recsys serve: process $serve_pid, log $log"
+
+ready=0
+for _ in $(seq 1 100); do
+  if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
+    ready=1
+    break
+  fi
+  if ! kill -0 "$serve_pid" 2>/dev/null; then
+    break
+  fi
+  sleep 0.2
+done
+if [[ $ready != 1 ]]; then
+  echo "demo.sh: the API did not become ready; its log follows" >&2
+  tail -n 30 "$log" >&2
+  kill "$serve_pid" 2>/dev/null || true
+  exit 1
+fi
+
+step "The API answers"
+example="curl -s 'http://127.0.0.1:$port/recommendations/1?k=5'"
+echo "\$ $example"
+curl -fsS "http://127.0.0.1:$port/recommendations/1?k=5"
+echo
+cat <<TEXT
+
+Try also:
+  curl -s http://127.0.0.1:$port/model
+  curl -s 'http://127.0.0.1:$port/movies/50/similar?k=5'
+  curl -s -X POST http://127.0.0.1:$port/recommendations -H 'Content-Type: application/json' \\
+       -d '{"ratings": [{"movie_id": 50, "rating": 5}, {"movie_id": 181, "rating": 4}], "k": 5}'
+  curl -s http://127.0.0.1:$port/metrics
+TEXT
+
+if [[ ${DEMO_DETACH:-0} == 1 ]]; then
+  echo "The API keeps running as process $serve_pid; stop it with: kill $serve_pid"
+  exit 0
+fi
+echo "Serving until Ctrl-C."
+trap 'kill -TERM "$serve_pid" 2>/dev/null || true' INT TERM
+wait "$serve_pid" || true
