@@ -1,5 +1,7 @@
 #include "tracking/artifact_repository.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
 #include "tracking/local_artifact_repository.hpp"
 #include "tracking/local_files.hpp"
@@ -72,13 +74,14 @@ void ArtifactRepository::download_artifacts(const std::string& path,
     if (!path.empty()) {
       relative = info.path.substr(path.size() + (info.path.size() > path.size() ? 1 : 0));
     }
-    const fs::path target = (local_directory / relative).lexically_normal();
     // A listing from a server must not write outside the target directory.
-    const std::string target_text = target.string();
-    const std::string root_text = local_directory.lexically_normal().string();
-    if (!target_text.starts_with(root_text) || relative.find("..") != std::string::npos) {
-      throw Error("refusing to download artifact '" + info.path + "' outside " + root_text);
+    const fs::path relative_path = fs::path(relative).lexically_normal();
+    if (relative_path.empty() || relative_path.is_absolute() ||
+        *relative_path.begin() == "..") {
+      throw Error("rejected artifact '" + info.path + "': its path leads outside " +
+                  local_directory.string());
     }
+    const fs::path target = local_directory / relative_path;
     fs::create_directories(target.parent_path());
     download_artifact(info.path, target);
   }

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "core/error.hpp"
+#include "tracking/file_tracking_store.hpp"
 #include "tracking/ids.hpp"
 #include "tracking/local_files.hpp"
 #include "tracking/mlflow_error.hpp"
@@ -102,6 +103,11 @@ long version_number(const ModelVersion& version) {
 }  // namespace
 
 FileModelRegistry::FileModelRegistry(fs::path root) : root_(std::move(root)) {
+  // A new root gets the tracking store's layout first, with the Default experiment, because
+  // MLflow creates that experiment only when the root directory does not exist yet.
+  if (!fs::exists(root_)) {
+    FileTrackingStore initialize(root_);
+  }
   fs::create_directories(root_ / "models");
 }
 

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdlib>
+#include <initializer_list>
 
 #include "core/error.hpp"
 #include "recsys/version.hpp"
@@ -58,6 +59,20 @@ DatasetInput dataset_input(const TrainingRunInfo& info) {
   return input;
 }
 
+// The value of the first of `keys` found in `maps`, searched in order, or `fallback`.
+std::string first_value(std::initializer_list<const std::map<std::string, std::string>*> maps,
+                        std::initializer_list<const char*> keys, const std::string& fallback) {
+  for (const auto* map : maps) {
+    for (const char* key : keys) {
+      const auto found = map->find(key);
+      if (found != map->end() && !found->second.empty()) {
+        return found->second;
+      }
+    }
+  }
+  return fallback;
+}
+
 std::string truncate(const std::string& text, std::size_t limit) {
   return text.size() <= limit ? text : text.substr(0, limit - 3) + "...";
 }
@@ -67,7 +82,7 @@ std::string truncate(const std::string& text, std::size_t limit) {
 MlflowTrainingObserver::MlflowTrainingObserver(MlflowTrackingOptions options)
     : options_(std::move(options)), config_(resolve_tracking_config(options_.tracking_uri)) {
   if (options_.experiment_name.empty()) {
-    throw Error("missing experiment name: pass a non-empty --experiment");
+    throw Error("invalid MLflow experiment name '': the name must not be empty");
   }
 }
 
@@ -77,8 +92,7 @@ void MlflowTrainingObserver::on_start(const TrainingRunInfo& info) {
 
   std::string run_name = options_.run_name;
   if (run_name.empty()) {
-    const auto model_type = info.params.find("model_type");
-    run_name = (model_type != info.params.end() ? model_type->second : std::string("model")) + "-" +
+    run_name = first_value({&info.tags, &info.params}, {"model_type", "model"}, "model") + "-" +
                utc_time_compact_string();
   }
   Tags tags = info.tags;
@@ -86,9 +100,7 @@ void MlflowTrainingObserver::on_start(const TrainingRunInfo& info) {
   tags[kUserTag] = user_name();
   tags[kSourceTypeTag] = "LOCAL";
   tags[kSourceNameTag] = "recsys train";
-  if (tags.count(kGitCommitTag) == 0) {
-    tags[kGitCommitTag] = kGitCommit;
-  }
+  tags[kGitCommitTag] = first_value({&info.tags}, {kGitCommitTag, "git_commit"}, kGitCommit);
   tags[kSoftwareVersionTag] = kVersion;
   tags[kHostTag] = host_name();
   tags[kDatasetNameTag] = info.dataset_name;
@@ -189,7 +201,12 @@ void MlflowTrainingObserver::on_success(const std::map<std::string, double>& met
       evaluation.push_back({key, value, now, 0});
     }
     store_->log_batch(run_.run_id, evaluation, {}, {});
-    upload_model(model_dir, evaluation_report);
+    if (model_dir.empty()) {
+      spdlog::warn("MLflow run {} has no model directory to log, so it cannot be registered",
+                   run_.run_id);
+    } else {
+      upload_model(model_dir, evaluation_report);
+    }
     store_->update_run(run_.run_id, RunStatus::kFinished, now_milliseconds());
     ended_ = true;
     spdlog::info("MLflow run {} finished", run_.run_id);

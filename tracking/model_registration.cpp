@@ -119,7 +119,7 @@ PromotionCandidate describe_version(const ModelVersion& version, const std::stri
   return candidate;
 }
 
-// The version holding `alias`, or nullopt. An alias whose version was deleted counts as no
+// The version that has `alias`, or nullopt. An alias whose version was deleted counts as no
 // champion, with a warning, so that registration repairs it.
 std::optional<ModelVersion> find_champion(ModelRegistry& registry, const RegisterOptions& options) {
   try {

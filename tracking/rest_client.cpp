@@ -253,7 +253,7 @@ RestClient::Response RestClient::send(const Request& request) {
       delay = std::chrono::milliseconds(response.retry_after_seconds * 1000);
     }
     delay = std::min(delay, options_.max_backoff);
-    spdlog::warn("MLflow request {} {} failed ({}); retry {}/{} in {} ms", request.method,
+    spdlog::warn("MLflow request {} {} failed ({}), retry {}/{} in {} ms", request.method,
                  request.endpoint, reason, attempt, attempts - 1, delay.count());
     std::this_thread::sleep_for(delay);
   }
@@ -307,6 +307,8 @@ RestClient::Response RestClient::perform_once(const Request& request, std::strin
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
                      static_cast<curl_off_t>(fs::file_size(*request.upload)));
     headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
+    // An empty Expect header turns off "Expect: 100-continue", a round trip per large file.
+    headers = curl_slist_append(headers, "Expect:");
   } else if (request.method != "GET") {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
@@ -374,7 +376,7 @@ void RestClient::throw_http_error(const Request& request, const Response& respon
       message = json.value("message", std::string());
     }
   } catch (const nlohmann::json::exception&) {
-    // Not MLflow's JSON error format: the raw body is the best description.
+    // The body is not MLflow's JSON error format, so the raw body describes the error best.
   }
   throw MlflowError("MLflow request failed: " + where + ": " + error_code + ": " + message,
                     error_code, response.status);

@@ -48,7 +48,7 @@ TEST(MlflowTrainingObserver, LogsCompleteRunToFileStore) {
   EXPECT_EQ(run.tags.at("recsys.dataset.name"), "ml-100k");
   EXPECT_EQ(run.tags.at("recsys.split"), "random-80-20");
   EXPECT_EQ(run.tags.at("mlflow.source.type"), "LOCAL");
-  EXPECT_FALSE(run.tags.at("mlflow.source.git.commit").empty());
+  EXPECT_EQ(run.tags.at("mlflow.source.git.commit"), "feedbeef1234");
   EXPECT_FALSE(run.tags.at("recsys.host").empty());
   EXPECT_FALSE(run.tags.at("recsys.version").empty());
   EXPECT_EQ(run.tags.at("custom.tag"), "value");
@@ -143,6 +143,22 @@ TEST(MlflowTrainingObserver, LogsRunThroughRestApi) {
     }
   }
   EXPECT_EQ(last_model_upload.substr(last_model_upload.rfind('/') + 1), "MLmodel");
+}
+
+TEST(MlflowTrainingObserver, FinishesRunWithoutModelDirectory) {
+  TempDirectory temp;
+  const fs::path root = temp.path() / "mlruns";
+  MlflowTrackingOptions options;
+  options.tracking_uri = root.string();
+  auto observer = make_mlflow_training_observer(options);
+  observer->on_start(testing::fake_run_info());
+  observer->on_success({{"ndcg_at_10", 0.3}}, {}, {});
+
+  FileTrackingStore store(root);
+  const tracking::Run run = store.get_run(observer->run_id());
+  EXPECT_EQ(run.info.status, RunStatus::kFinished);
+  EXPECT_DOUBLE_EQ(run.metrics.at("ndcg_at_10"), 0.3);
+  EXPECT_TRUE(fs::is_empty(run_directory(root, observer->run_id()) / "artifacts"));
 }
 
 TEST(MlflowTrainingObserver, RegistersWhenAsked) {

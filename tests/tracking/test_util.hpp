@@ -76,7 +76,7 @@ inline TrainingRunInfo fake_run_info(const std::string& fingerprint = kFingerpri
                                      const std::string& split = "random-80-20") {
   TrainingRunInfo info;
   info.params = {{"model_type", "als"}, {"factors", "8"}, {"regularization", "0.1"}};
-  info.tags = {{"custom.tag", "value"}};
+  info.tags = {{"custom.tag", "value"}, {"git_commit", "feedbeef1234"}};
   info.dataset_name = "ml-100k";
   info.dataset_fingerprint = fingerprint;
   info.dataset_source = "/data/ml-100k";
