@@ -76,8 +76,7 @@ void ArtifactRepository::download_artifacts(const std::string& path,
     }
     // A listing from a server must not write outside the target directory.
     const fs::path relative_path = fs::path(relative).lexically_normal();
-    if (relative_path.empty() || relative_path.is_absolute() ||
-        *relative_path.begin() == "..") {
+    if (relative_path.empty() || relative_path.is_absolute() || *relative_path.begin() == "..") {
       throw Error("rejected artifact '" + info.path + "': its path leads outside " +
                   local_directory.string());
     }
