@@ -94,13 +94,16 @@ ConnectionPool::Lease ConnectionPool::checkout() {
       return Lease(this, chosen);
     }
 
+    // One connect at a time: while the database is down, the other requests wait for its
+    // outcome instead of each retrying on their own.
+    bool connecting = false;
     for (std::size_t i = 0; i < slots_.size(); ++i) {
-      if (slots_[i].state == SlotState::disconnected) {
+      connecting = connecting || slots_[i].state == SlotState::connecting;
+      if (slots_[i].state == SlotState::disconnected && chosen == slots_.size()) {
         chosen = i;
-        break;
       }
     }
-    if (chosen < slots_.size()) {
+    if (chosen < slots_.size() && !connecting) {
       if (std::chrono::steady_clock::now() < unavailable_until_) {
         reachable_.store(false, std::memory_order_relaxed);
         throw DatabaseUnavailable("the database is unreachable: " + last_connect_error_);
@@ -116,7 +119,7 @@ ConnectionPool::Lease ConnectionPool::checkout() {
         lock.lock();
         slots_[chosen].state = SlotState::disconnected;
         unavailable_until_ = std::chrono::steady_clock::now() + options_.unavailable_hold;
-        slot_freed_.notify_one();
+        slot_freed_.notify_all();
         throw;
       }
 
@@ -126,14 +129,16 @@ ConnectionPool::Lease ConnectionPool::checkout() {
       unavailable_until_ = {};
       slots_[chosen].connection = std::move(connection);
       slots_[chosen].state = SlotState::in_use;
+      slot_freed_.notify_all();  // Waiters may open the next connection now.
       return Lease(this, chosen);
     }
 
     if (slot_freed_.wait_until(lock, deadline) == std::cv_status::timeout) {
       ++totals_.checkout_timeouts;
-      throw DatabaseUnavailable("no database connection became free within " +
-                                std::to_string(options_.checkout_timeout.count()) +
-                                " ms: every connection is busy; raise --threads or retry");
+      throw DatabaseUnavailable(
+          "no database connection became free within " +
+          std::to_string(options_.checkout_timeout.count()) +
+          " ms: every connection is busy or being opened; raise --threads or retry");
     }
   }
 }

@@ -15,9 +15,9 @@ namespace recsys::inference {
 
 namespace {
 
-// What the logger needs to know about the request being handled on this worker thread. The
-// pre-routing handler fills it; the logger, which runs on the same thread after the response
-// is written, reads and resets it.
+// What the access log needs to know about the request being handled on this worker thread.
+// The pre-routing handler fills it; the post-routing handler, which runs on the same thread
+// before the response is sent, reads and resets it.
 struct RequestContext {
   bool active = false;
   std::chrono::steady_clock::time_point start;
@@ -149,9 +149,12 @@ void HttpServer::configure() {
                     "the service failed unexpectedly; the error is in its log");
       });
 
-  server_->set_logger([this](const httplib::Request& request, const httplib::Response& response) {
-    log_request(request, response);
-  });
+  // The post-routing handler runs for every response, the library's own errors included, just
+  // before it is sent, so a client that got its response also finds it in the metrics.
+  server_->set_post_routing_handler(
+      [this](const httplib::Request& request, httplib::Response& response) {
+        log_request(request, response);
+      });
 }
 
 void HttpServer::dispatch(const httplib::Request& request, httplib::Response& response) {

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <set>
 
@@ -32,6 +33,27 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 // client gets this fixed message.
 const char* kDatabaseUnavailableMessage =
     "the database is unavailable; retry later (the service recovers by itself)";
+
+// Logs a warning at most once per second, so that an outage answered by thousands of fast
+// 503s does not flood the log; the next line says how many were left out.
+void warn_rate_limited(const std::string& message) {
+  static std::atomic<std::int64_t> last_logged_ms{0};
+  static std::atomic<long> suppressed{0};
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  auto last = last_logged_ms.load();
+  if (now_ms - last < 1000 || !last_logged_ms.compare_exchange_strong(last, now_ms)) {
+    ++suppressed;
+    return;
+  }
+  long left_out = suppressed.exchange(0);
+  if (left_out > 0) {
+    spdlog::warn("{} ({} similar warnings left out since the previous one)", message, left_out);
+  } else {
+    spdlog::warn("{}", message);
+  }
+}
 
 }  // namespace
 
@@ -81,12 +103,13 @@ auto RecommendationApi::run_query(const char* name, std::shared_ptr<const Served
       metrics_.db_query_duration.series({name}).observe(seconds_since(start));
       return result;
     } catch (const DatabaseUnavailable& error) {
-      spdlog::warn("query {} failed: {}", name, error.what());
+      warn_rate_limited(std::string("query ") + name + " failed: " + error.what());
       throw service_unavailable(kDatabaseUnavailableMessage);
     } catch (const db::DatabaseError& error) {
       metrics_.db_query_duration.series({name}).observe(seconds_since(start));
       if (error.sqlstate() == kQueryCanceled) {
-        spdlog::warn("query {} exceeded the statement timeout: {}", name, error.what());
+        warn_rate_limited(std::string("query ") + name +
+                          " exceeded the statement timeout: " + error.what());
         throw service_unavailable(
             "the database did not answer within the statement timeout; "
             "retry later");
@@ -110,6 +133,10 @@ auto RecommendationApi::run_query(const char* name, std::shared_ptr<const Served
       spdlog::error("query {} failed on model version {}: {}", name, model->version.model_version,
                     error.what());
       throw service_unavailable("the database query failed; retry later");
+    } catch (const Error&) {
+      // db::NotFoundError and db::InvalidRequestError: the query ran and found nothing.
+      metrics_.db_query_duration.series({name}).observe(seconds_since(start));
+      throw;
     }
   }
 }
@@ -260,7 +287,7 @@ void RecommendationApi::readiness(httplib::Response& response) {
     }
   } catch (const Error& error) {
     database_problem = kDatabaseUnavailableMessage;
-    spdlog::warn("readiness check: {}", error.what());
+    warn_rate_limited(std::string("readiness check: ") + error.what());
   }
 
   if (model && database_ok) {

@@ -20,7 +20,8 @@ ServiceMetrics::ServiceMetrics(metrics::Registry& registry)
                                      {"method", "route", "status"})),
       http_request_duration(registry.histogram(
           "http_request_duration_seconds",
-          "Time from the end of the request headers to the end of the response, in seconds.",
+          "Time from the end of the request headers until the response is ready to send, in "
+          "seconds.",
           {"method", "route"})),
       inference_duration(registry.histogram(
           "recommender_inference_duration_seconds",

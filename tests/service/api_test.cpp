@@ -2,11 +2,13 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "service_environment.hpp"
 #include "service_process.hpp"
@@ -444,7 +446,15 @@ TEST_F(ServiceApi, NoInputProducesServerError) {
 TEST_F(ServiceApi, AccessLogHasOneLinePerRequest) {
   auto result = get("/recommendations/3?k=2");
   ASSERT_TRUE(result);
-  auto log = service_->log();
+  // The line is written after the response is sent, so it may lag the response briefly.
+  std::string log;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    log = service_->log();
+    if (log.find("model=1 path=/recommendations/3") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   EXPECT_NE(log.find("GET /recommendations/{user_id} 200"), std::string::npos) << log;
   EXPECT_NE(log.find("model=1 path=/recommendations/3"), std::string::npos) << log;
 }

@@ -148,6 +148,34 @@ TEST(ServiceLifecycle, ChampionSwitchUnderLoadFailsNoRequest) {
       std::string::npos);
 }
 
+// With polling too slow to notice, publishing two versions drops the tables of the one the
+// service still runs on (recsys publish --keep 1). Requests that fail on the dropped tables
+// trigger a reload and run again on the new version, so none fails.
+TEST(ServiceLifecycle, DroppedVersionUnderLoadFailsNoRequest) {
+  auto& environment = ServiceEnvironment::get();
+  environment.publish(environment.model_directory("als"), "1");
+  ServiceProcess service({"--reload-interval", "600"}, "dropped.log");
+  ASSERT_TRUE(service.wait_ready()) << service.log();
+  ASSERT_EQ(served_version(service), "1");
+
+  Load load(service, 4, 4000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  environment.publish(environment.model_directory("als", 1), "2");
+  environment.publish(environment.model_directory("mf"), "3");
+  ASSERT_TRUE(eventually([&] { return load.versions().contains("3"); }, 30)) << service.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  load.stop();
+
+  EXPECT_EQ(load.statuses().size(), 1U) << "first failure: " << load.first_failure();
+  EXPECT_GT(load.count(200), 100);
+  EXPECT_TRUE(load.versions().contains("1"));
+  EXPECT_FALSE(load.versions().contains("2")) << "version 2 was never loaded";
+  EXPECT_EQ(served_version(service), "3");
+  auto log = service.log();
+  EXPECT_NE(log.find("retrying on version 3"), std::string::npos) << log;
+  EXPECT_NE(log.find("model reload (query error)"), std::string::npos) << log;
+}
+
 TEST(ServiceLifecycle, AdminReloadSwitchesWithoutPolling) {
   auto& environment = ServiceEnvironment::get();
   environment.publish(environment.model_directory("als"), "1");

@@ -147,6 +147,8 @@ TEST(FoldInRequest, RejectsMalformedBodiesWith400) {
       R"({"ratings": [{"movie_id": 1, "rating": 4}], "unknown": true})",
       R"({"movies": []})",
       R"({"ratings": [{"movie_id": 1, "rating": 1e400}]})",
+      // Beyond 64 bits JSON numbers are parsed as floating point, not as an id.
+      R"({"ratings": [{"movie_id": 99999999999999999999999, "rating": 4}]})",
       "{\"ratings\": [{\"movie_id\": 1, \"rating\": 4}], \"genre\": \"\xff\xfe\"}",
   };
   for (const char* body : bodies) {
@@ -162,7 +164,6 @@ TEST(FoldInRequest, RejectsInvalidValuesWith422) {
       R"({"ratings": [{"movie_id": 1, "rating": -3}]})",
       R"({"ratings": [{"movie_id": 1, "rating": 4}, {"movie_id": 1, "rating": 5}]})",
       R"({"ratings": [{"movie_id": -1, "rating": 4}]})",
-      R"({"ratings": [{"movie_id": 99999999999999999999999, "rating": 4}]})",
       R"({"ratings": [{"movie_id": 1, "rating": 4}], "k": 0})",
       R"({"ratings": [{"movie_id": 1, "rating": 4}], "k": 1000})",
       R"({"ratings": [{"movie_id": 1, "rating": 4}], "genre": "Western"})",

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 
@@ -54,6 +56,12 @@ ServiceEnvironment::ServiceEnvironment() : dataset_(make_synthetic_dataset()) {
     throw std::runtime_error("cannot create a temporary directory under /tmp");
   }
   work_directory_ = pattern;
+  // scripts/local-db.sh runs the server as the postgres user when root runs the tests.
+  std::filesystem::permissions(work_directory_, std::filesystem::perms::owner_all |
+                                                    std::filesystem::perms::group_read |
+                                                    std::filesystem::perms::group_exec |
+                                                    std::filesystem::perms::others_read |
+                                                    std::filesystem::perms::others_exec);
   do {
     port_ = free_loopback_port();
   } while (port_ == 55432);
@@ -100,6 +108,9 @@ std::filesystem::path ServiceEnvironment::model_directory(const std::string& mod
 
 void ServiceEnvironment::publish(const std::filesystem::path& model_directory,
                                  const std::string& version) {
+  if (!running_) {
+    start_database();  // A test that stopped it failed before starting it again.
+  }
   auto result = run_command({recsys_binary(), "publish", "--database-url", database_url_,
                              "--model-dir", model_directory.string(), "--model-name", kModelName,
                              "--model-version", version, "--keep", "1"});
@@ -128,6 +139,10 @@ void ServiceEnvironment::tear_down() {
   if (running_) {
     run_command({"/bin/sh", "-c", script("stop")});
     running_ = false;
+  }
+  if (const char* keep = std::getenv("RECSYS_TEST_KEEP_DIR"); keep != nullptr && *keep != '\0') {
+    std::fprintf(stderr, "kept the service test directory %s\n", work_directory_.c_str());
+    return;
   }
   std::error_code error;
   std::filesystem::remove_all(work_directory_, error);

@@ -29,15 +29,16 @@ class ServiceEnvironment {
   // the first call; `variant` changes the seed so that two directories differ.
   std::filesystem::path model_directory(const std::string& model_type, int variant = 0);
 
-  // Runs `recsys publish` for `model_directory` as `version`; throws with its output on
-  // failure.
+  // Runs `recsys publish` for `model_directory` as `version`, starting the cluster first if a
+  // failed test left it stopped; throws with the command's output on failure.
   void publish(const std::filesystem::path& model_directory, const std::string& version);
 
   // Stops and starts the cluster with scripts/local-db.sh (fast shutdown).
   void stop_database();
   void start_database();
 
-  // Stops the cluster and removes the temporary directory (called at program end).
+  // Stops the cluster and removes the temporary directory (called at program end), unless
+  // RECSYS_TEST_KEEP_DIR is set, which keeps the service logs for a look after a failure.
   void tear_down();
 
  private:

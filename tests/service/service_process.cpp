@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -14,21 +15,36 @@ ServiceProcess::ServiceProcess(const std::vector<std::string>& extra_arguments,
                                const std::string& log_name) {
   auto& environment = ServiceEnvironment::get();
   port_ = free_loopback_port();
-  std::vector<std::string> argv = {recsys_binary(),
-                                   "serve",
-                                   "--host",
-                                   "127.0.0.1",
-                                   "--port",
-                                   std::to_string(port_),
-                                   "--database-url",
-                                   environment.database_url(),
-                                   "--champion",
-                                   "",
-                                   "--threads",
-                                   "4",
-                                   "--reload-interval",
-                                   "1"};
-  argv.insert(argv.end(), extra_arguments.begin(), extra_arguments.end());
+  std::vector<std::pair<std::string, std::string>> options = {
+      {"--host", "127.0.0.1"},
+      {"--port", std::to_string(port_)},
+      {"--database-url", environment.database_url()},
+      {"--champion", ""},
+      {"--threads", "4"},
+      {"--reload-interval", "1"}};
+  std::vector<std::string> flags;
+  for (std::size_t i = 0; i < extra_arguments.size(); ++i) {
+    const auto& name = extra_arguments[i];
+    bool has_value = i + 1 < extra_arguments.size() && extra_arguments[i + 1].rfind("--", 0) != 0;
+    if (!has_value) {
+      flags.push_back(name);
+      continue;
+    }
+    auto found = std::find_if(options.begin(), options.end(),
+                              [&name](const auto& option) { return option.first == name; });
+    if (found != options.end()) {
+      found->second = extra_arguments[i + 1];
+    } else {
+      options.emplace_back(name, extra_arguments[i + 1]);
+    }
+    ++i;
+  }
+  std::vector<std::string> argv = {recsys_binary(), "serve"};
+  for (const auto& [name, value] : options) {
+    argv.push_back(name);
+    argv.push_back(value);
+  }
+  argv.insert(argv.end(), flags.begin(), flags.end());
   process_ = std::make_unique<ChildProcess>(argv, environment.work_directory() / log_name);
 
   auto http = client();

@@ -15,7 +15,8 @@ namespace recsys::testing {
 // GET /healthz answers.
 class ServiceProcess {
  public:
-  // `extra_arguments` are appended to serve's arguments (they win over the defaults here).
+  // `extra_arguments` ("--option value" pairs and flags) replace or add to the defaults:
+  // loopback, a free port, the test cluster, no registry lookup, 4 threads, 1 s reloads.
   // Throws std::runtime_error with the service log when it does not come up in 30 seconds.
   explicit ServiceProcess(const std::vector<std::string>& extra_arguments = {},
                           const std::string& log_name = "serve.log");

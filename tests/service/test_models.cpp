@@ -10,6 +10,7 @@
 #include "train/model_directory.hpp"
 #include "train/rating_matrix.hpp"
 #include "train/recommender.hpp"
+#include "train/training_run.hpp"
 
 namespace recsys::testing {
 
@@ -101,6 +102,16 @@ void write_trained_model(const Dataset& dataset, const std::string& model_type,
   out.users = dataset.users;
   out.genres = dataset.genres;
   write_model_directory(out, directory);
+}
+
+void train_movielens_model(const std::filesystem::path& data,
+                           const std::filesystem::path& directory) {
+  TrainingRunOptions options;
+  options.data = data;
+  options.split.method = "u1";
+  options.model = "als";
+  options.out = directory;
+  run_training(options, nullptr);
 }
 
 std::map<std::int64_t, std::vector<std::int64_t>> exact_top_k(

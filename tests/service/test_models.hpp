@@ -25,6 +25,11 @@ void write_trained_model(const Dataset& dataset, const std::string& model_type,
                          const std::string& hyperparameters_json,
                          const std::filesystem::path& directory);
 
+// Trains the default ALS model on the u1 split of the MovieLens 100k copy at `data` with the
+// training library, as `recsys train --split u1` does, writing the model directory.
+void train_movielens_model(const std::filesystem::path& data,
+                           const std::filesystem::path& directory);
+
 // The exact top-k movie ids of every user of the model directory, by inner product over all
 // movies with the user's training ratings left out; ties go to the lower movie id.
 std::map<std::int64_t, std::vector<std::int64_t>> exact_top_k(
