@@ -55,7 +55,8 @@ double peak_rss_gib() {
   return static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0);  // ru_maxrss is in KiB.
 }
 
-// Returns each user's rating count: 20 plus a Pareto(1.5) draw, scaled to `total`.
+// Returns each user's rating count: 20 plus a Pareto(1.5) draw, scaled so that the counts add
+// up to options.ratings.
 std::vector<std::int64_t> user_activity(const ScaleOptions& options) {
   std::mt19937_64 random(options.seed);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -70,6 +71,24 @@ std::vector<std::int64_t> user_activity(const ScaleOptions& options) {
   std::vector<std::int64_t> counts(raw.size());
   for (std::size_t u = 0; u < raw.size(); ++u) {
     counts[u] = std::min(cap, 20 + static_cast<std::int64_t>(std::llround(raw[u] / sum * extra)));
+  }
+
+  // Capping and rounding lose ratings; hand them out one per user and pass until none is left.
+  std::int64_t missing = options.ratings;
+  for (std::int64_t count : counts) {
+    missing -= count;
+  }
+  while (missing > 0) {
+    const std::int64_t before = missing;
+    for (std::size_t u = 0; u < counts.size() && missing > 0; ++u) {
+      if (counts[u] < cap) {
+        ++counts[u];
+        --missing;
+      }
+    }
+    if (missing == before) {
+      break;  // Every user is at the cap.
+    }
   }
   return counts;
 }
