@@ -1,7 +1,7 @@
 // Trains the default model on a synthetic data set the size of MovieLens 25M (162,000 users,
 // 59,000 movies, 25 million ratings) and prints the wall time and peak resident memory.
-// Movie popularity follows a Zipf-Mandelbrot law, p(rank r) ~ 1 / (r + 50), so that the most
-// rated movie gets about 0.3% of the ratings as in ML-25M; user activity is Pareto-tailed
+// Movie popularity follows a Zipf-Mandelbrot law, p(rank r) ~ 1 / (r + 50). The most rated movie
+// then gets about 0.2 % of the ratings (ML-25M: about 0.3 %). User activity is Pareto-tailed
 // with at least 20 ratings per user, as in ML-25M.
 //
 //   scale_synthetic --factors 64 --iterations 10

@@ -112,7 +112,7 @@ int run(const TuneOptions& options) {
   const bool rating_model =
       recsys::make_recommender(options.model, configurations.front())->predicts_ratings();
 
-  // Carve the validation splits once; every configuration sees the same ones.
+  // Carve the validation splits once, so that every configuration is scored on the same ones.
   std::vector<recsys::Split> carves;
   std::vector<recsys::RatingMatrix> matrices;
   for (std::uint64_t seed : options.validation_seeds) {

@@ -37,9 +37,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Ratings with a planted block structure: user u and movie i belong to cluster u % clusters
-// and i % clusters, and each user rates a random `density` share of the movies of its own
-// cluster (ratings 3 to 5) and nothing else. Ids start at 1.
+// Ratings with a planted block structure. User u and movie i belong to clusters u % clusters
+// and i % clusters. Each user rates a random `density` share of its own cluster's movies
+// (ratings 3 to 5) and nothing else. Ids start at 1.
 struct PlantedClusters {
   std::vector<Rating> ratings;
   CatalogIds catalog;
