@@ -52,7 +52,11 @@ ModelLocation locate_registered(const std::string& uri, const TrackingConfig& co
   location.model.run_id = version.run_id;
   location.model.source = version.source;
   location.artifact_uri = version.source;
-  location.cache_key = fs::path("models") / parsed.name / version.version;
+  // The run id keeps copies from different tracking stores apart: version 1 of one store is
+  // not version 1 of another.
+  location.cache_key =
+      fs::path("models") / parsed.name /
+      (version.version + "-" + (version.run_id.empty() ? "norun" : version.run_id));
   return location;
 }
 

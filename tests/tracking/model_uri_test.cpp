@@ -52,7 +52,8 @@ TEST(ModelUri, ResolvesAliasFromFileStoreIntoCache) {
   EXPECT_EQ(model.version, "1");
   EXPECT_EQ(model.alias, "champion");
   EXPECT_EQ(model.run_id, run);
-  EXPECT_EQ(model.directory, temp.path() / "cache" / "models" / "movielens-recommender" / "1");
+  EXPECT_EQ(model.directory,
+            temp.path() / "cache" / "models" / "movielens-recommender" / ("1-" + run));
   EXPECT_TRUE(fs::exists(model.directory / "MLmodel"));
   EXPECT_EQ(read_file(model.directory / "catalog" / "genres.json"), "[\"Drama\"]");
 
