@@ -67,10 +67,10 @@ std::string replace_all(std::string text, const std::string& from, const std::st
   return text;
 }
 
-// Returns the service's user search as a pgbench script: the text the server holds for the
+// Returns the service's user search as a pgbench script: the text the server keeps for the
 // prepared statement, with the user id and k as pgbench variables. pgbench variables cannot
-// be NULL, so the unused filters become NULL literals, which is what a custom plan of the
-// service's statement sees as well.
+// be NULL, so the unused filters become NULL literals. A custom plan of the service's statement
+// also substitutes its NULL parameters as constants.
 std::string pgbench_script(const BenchOptions& options) {
   recsys::db::Connection connection(options.database_url);
   auto version = recsys::db::served_version(connection);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Measures `recsys serve` on MovieLens 100k against its raw ceiling, pgbench running the
-# service's own recommendation query: starts a private PostgreSQL cluster, trains and
-# publishes an ALS model, starts the service and runs bench/service_bench.cpp, which prints
-# requests/s, p50/p90/p99 latency and errors of both runs, their ratio and the service's RSS.
-# Everything runs on loopback and is stopped and removed at the end.
+# service's own recommendation query. It starts a private PostgreSQL cluster, trains and
+# publishes an ALS model, starts the service and runs bench/service_bench.cpp. That program
+# prints requests/s, p50/p90/p99 latency and errors of both runs, their ratio and the
+# service's RSS. Everything runs on loopback and is stopped and removed at the end.
 #   ML100K_DIR     MovieLens 100k directory or zip (else the copy `recsys data fetch` cached)
 #   BUILD_DIR      build with recsys and bench/service_bench (default build/release)
 #   DURATION       seconds per run (default 20)

@@ -15,9 +15,9 @@ namespace recsys::inference {
 
 namespace {
 
-// What the access log needs to know about the request being handled on this worker thread.
-// The pre-routing handler fills it; the post-routing handler, which runs on the same thread
-// before the response is sent, reads and resets it.
+// Route and start time of the request handled on this worker thread, for the access log and
+// the metrics. The pre-routing handler sets them, and the post-routing handler, which runs on
+// the same thread just before the response is sent, reads and resets them.
 struct RequestContext {
   bool active = false;
   std::chrono::steady_clock::time_point start;

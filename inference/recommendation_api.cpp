@@ -34,8 +34,8 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 const char* kDatabaseUnavailableMessage =
     "the database is unavailable; retry later (the service recovers by itself)";
 
-// Logs a warning at most once per second, so that an outage answered by thousands of fast
-// 503s does not flood the log; the next line says how many were left out.
+// Logs a warning at most once per second. During an outage thousands of requests fail fast
+// with 503, and their warnings must not flood the log; the next line counts those left out.
 void warn_rate_limited(const std::string& message) {
   static std::atomic<std::int64_t> last_logged_ms{0};
   static std::atomic<long> suppressed{0};
@@ -110,12 +110,10 @@ auto RecommendationApi::run_query(const char* name, std::shared_ptr<const Served
       if (error.sqlstate() == kQueryCanceled) {
         warn_rate_limited(std::string("query ") + name +
                           " exceeded the statement timeout: " + error.what());
-        throw service_unavailable(
-            "the database did not answer within the statement timeout; "
-            "retry later");
+        throw service_unavailable("the database query timed out (statement timeout); retry later");
       }
-      // A newly published version may have dropped the tables of the one this request
-      // started on; the reload brings the new version, and the query runs again on it.
+      // A newly published version may have dropped the tables of the version this request
+      // started on. The reload loads the new version, and the query runs again on it.
       if (attempt == 1) {
         try {
           auto reloaded = models_.reload("query error");

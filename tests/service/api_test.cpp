@@ -172,7 +172,7 @@ TEST_F(ServiceApi, SqlInjectionInFiltersIsRejected) {
   expect_error(get("/recommendations/1?year_from=1990%20OR%201%3D1"), 400, "bad_request");
   expect_error(get("/movies/1/similar?k=5%3BSELECT%20pg_sleep(10)"), 400, "bad_request");
 
-  // The database is intact: the publications table still answers.
+  // The database is intact: the recommendation query on the publications still works.
   auto result = get("/recommendations/1?k=3");
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 200);
@@ -255,7 +255,7 @@ TEST_F(ServiceApi, OversizedBodyGets413) {
   huge += R"({"movie_id": 2, "rating": 4}]})";
   expect_error(post("/recommendations", huge), 413, "payload_too_large");
 
-  // The service keeps answering after rejecting it.
+  // The service still responds after rejecting it.
   auto result = get("/healthz");
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 200);

@@ -22,7 +22,7 @@ namespace {
 using nlohmann::json;
 
 // Requests sent by background threads until stopped, each thread bounded by a request count,
-// with every status and every model version seen in the answers recorded.
+// with every status and every model version seen in the responses recorded.
 class Load {
  public:
   Load(const ServiceProcess& service, int threads, int max_requests_per_thread) {
@@ -75,7 +75,7 @@ class Load {
  private:
   void record(const httplib::Result& result) {
     std::lock_guard lock(mutex_);
-    int status = result ? result->status : 0;  // 0: no HTTP answer at all.
+    int status = result ? result->status : 0;  // 0: no HTTP response at all.
     ++statuses_[status];
     if (status == 200) {
       versions_.insert(json::parse(result->body)["model"]["version"].get<std::string>());

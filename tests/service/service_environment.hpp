@@ -11,10 +11,10 @@ namespace recsys::testing {
 inline constexpr const char* kModelName = "movielens-recommender";
 
 // The real components of the end-to-end tests, set up on first use and torn down when the
-// test program ends: a private PostgreSQL cluster with pgvector started by
-// scripts/local-db.sh in a temporary directory on a free port other than the script's
-// default, migrated by `recsys db migrate`, and models trained by the training library on
-// the synthetic catalog of test_models.hpp.
+// test program ends. The PostgreSQL cluster with pgvector is started by scripts/local-db.sh in
+// a temporary directory, on a free port other than the script's default, and migrated by
+// `recsys db migrate`. The models are trained by the training library on the synthetic catalog
+// of test_models.hpp.
 class ServiceEnvironment {
  public:
   // Starts the cluster on the first call; throws std::runtime_error with the script's output
@@ -25,8 +25,8 @@ class ServiceEnvironment {
   const std::filesystem::path& work_directory() const { return work_directory_; }
   const Dataset& dataset() const { return dataset_; }
 
-  // The directory of a model of `model_type` trained on the synthetic catalog, trained on
-  // the first call; `variant` changes the seed so that two directories differ.
+  // Returns the directory of a model of `model_type` trained on the synthetic catalog, training
+  // it on the first call. Each `variant` uses another seed, so two variants differ.
   std::filesystem::path model_directory(const std::string& model_type, int variant = 0);
 
   // Runs `recsys publish` for `model_directory` as `version`, starting the cluster first if a

@@ -27,7 +27,7 @@ class ServiceProcess {
   ChildProcess& process() { return *process_; }
   std::string log() const { return process_->log(); }
 
-  // Waits until GET /readyz answers 200; returns false after `seconds`.
+  // Waits until GET /readyz returns 200; returns false after `seconds`.
   bool wait_ready(int seconds = 30) const;
 
  private:

@@ -30,8 +30,8 @@ void write_trained_model(const Dataset& dataset, const std::string& model_type,
 void train_movielens_model(const std::filesystem::path& data,
                            const std::filesystem::path& directory);
 
-// The exact top-k movie ids of every user of the model directory, by inner product over all
-// movies with the user's training ratings left out; ties go to the lower movie id.
+// Returns the exact top-k movie ids of every user of the model directory by inner product
+// over all movies, leaving out the user's training ratings. Ties go to the lower movie id.
 std::map<std::int64_t, std::vector<std::int64_t>> exact_top_k(
     const std::filesystem::path& directory, int k);
 
