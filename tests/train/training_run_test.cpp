@@ -7,6 +7,7 @@
 #include <csignal>
 
 #include "core/error.hpp"
+#include "train/implicit_als.hpp"
 #include "train/interrupt.hpp"
 #include "train/model_directory.hpp"
 #include "train_test_support.hpp"
@@ -95,7 +96,7 @@ TEST_F(TrainingRunTest, WritesCompleteModelDirectory) {
   EXPECT_THAT(model.metadata.dataset_fingerprint, HasSubstr("sha256:"));
   EXPECT_FALSE(model.metadata.git_commit.empty());
   EXPECT_FALSE(model.metadata.created_at.empty());
-  EXPECT_EQ(model.metadata.hyperparameters.at("alpha"), 0.5);
+  EXPECT_EQ(model.metadata.hyperparameters.at("alpha"), ImplicitAlsOptions{}.alpha);
   EXPECT_EQ(model.metadata.hyperparameters.at("iterations"), 4);
   EXPECT_EQ(model.embeddings.users.rows(), 60);
   EXPECT_EQ(model.embeddings.movies.rows(), 45);
@@ -119,7 +120,7 @@ TEST_F(TrainingRunTest, ReportsEveryEventToObserver) {
   EXPECT_EQ(observer.events, (std::vector<std::string>{"start", "iteration 1", "iteration 2",
                                                        "iteration 3", "iteration 4", "success"}));
   EXPECT_EQ(observer.start.params.at("factors"), "6");
-  EXPECT_EQ(observer.start.params.at("alpha"), "0.5");
+  EXPECT_EQ(observer.start.params.at("alpha"), nlohmann::json(ImplicitAlsOptions{}.alpha).dump());
   EXPECT_EQ(observer.start.params.at("solver"), "cg");
   EXPECT_EQ(observer.start.params.at("model"), "als");
   EXPECT_EQ(observer.start.params.at("k"), "10");
