@@ -44,6 +44,7 @@ struct CheckRecallOptions {
   std::string genre;
   std::uint64_t seed = 42;
   double min_recall = 0.0;
+  bool index_only = false;
 };
 
 void add_database_url_option(CLI::App& command, std::string& database_url) {
@@ -104,7 +105,9 @@ void run_publish(const PublishCommandOptions& options) {
   publish.hnsw = {options.hnsw_m, options.hnsw_ef_construction};
 
   std::filesystem::path directory = options.model_dir;
-  publish.source = std::filesystem::absolute(directory).string();
+  if (!directory.empty()) {
+    publish.source = std::filesystem::absolute(directory).string();
+  }
   if (!options.model_uri.empty()) {
     std::filesystem::path cache =
         options.cache_dir.empty() ? default_data_dir() : std::filesystem::path(options.cache_dir);
@@ -257,11 +260,11 @@ void add_status_command(CLI::App& db_command) {
     if (publications.empty()) {
       return;
     }
-    std::cout << fmt::format("\n{:>11}  {:<11}  {:<24}  {:<16}  {:<10}  {:>7}  {:>7}  {}\n",
+    std::cout << fmt::format("\n{:>11}  {:<11}  {:<24}  {:<20}  {:<10}  {:>7}  {:>7}  {}\n",
                              "publication", "state", "model", "version", "type", "movies", "users",
                              "published_at");
     for (const auto& record : publications) {
-      std::cout << fmt::format("{:>11}  {:<11}  {:<24}  {:<16}  {:<10}  {:>7}  {:>7}  {}\n",
+      std::cout << fmt::format("{:>11}  {:<11}  {:<24}  {:<20}  {:<10}  {:>7}  {:>7}  {}\n",
                                record.publication_id, record.state, record.model_name,
                                record.model_version, record.model_type, record.movie_count,
                                record.user_count, record.published_at);
@@ -287,6 +290,9 @@ void add_check_recall_command(CLI::App& db_command) {
       ->check(CLI::Range(1, 1000));
   command->add_option("--genre", options->genre, "Also filter by this genre");
   command->add_option("--seed", options->seed, "Seed of the user sample")->capture_default_str();
+  command->add_flag("--index-only", options->index_only,
+                    "Measure the HNSW index alone, without the exact search the service runs "
+                    "when the index finds too few candidates");
   command
       ->add_option("--min-recall", options->min_recall,
                    "Exit with status 1 when the mean recall is below this value")
@@ -300,6 +306,7 @@ void add_check_recall_command(CLI::App& db_command) {
     check.k = options->k;
     check.seed = options->seed;
     check.settings.ef_search = options->ef_search;
+    check.exact_fallback = !options->index_only;
     if (!options->genre.empty()) {
       check.filter.genre = options->genre;
     }
@@ -307,11 +314,13 @@ void add_check_recall_command(CLI::App& db_command) {
 
     spdlog::debug("plan of the first search:\n{}", result.plan);
     std::cout << fmt::format(
-        "{} version {} (publication {}): recall@{} of the HNSW index against exact search "
-        "over {} users at hnsw.ef_search = {}: mean {:.4f}, min {:.4f}; index used: {}\n",
+        "{} version {} (publication {}): recall@{} against exact search over {} users at "
+        "hnsw.ef_search = {}{}: mean {:.4f}, min {:.4f}; HNSW index in the plan: {}; exact "
+        "fallback: {} of {} searches\n",
         result.version.model_name, result.version.model_version, result.version.publication_id,
-        result.k, result.users, options->ef_search, result.mean_recall, result.min_recall,
-        result.index_used ? "yes" : "no");
+        result.k, result.users, options->ef_search,
+        options->genre.empty() ? "" : ", genre " + options->genre, result.mean_recall,
+        result.min_recall, result.index_used ? "yes" : "no", result.exact_searches, result.users);
     if (result.mean_recall < options->min_recall) {
       throw Error(
           fmt::format("mean recall@{} {:.4f} is below --min-recall {:.4f}: raise "

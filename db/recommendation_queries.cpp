@@ -22,19 +22,6 @@ void validate_request(int k, const RecommendationFilter& filter) {
   }
 }
 
-// Runs the approximate search and, when it found fewer than k movies, the exact one. The
-// iterative index scan stops at hnsw.max_scan_tuples. Under a very selective filter it can
-// stop before k matches even though k exist, and the exact scan then finds them.
-std::vector<RecommendedMovie> run_search(Connection& connection, const SearchStatements& statements,
-                                         const Parameters& parameters, int k) {
-  auto movies =
-      parse_recommendations(connection.execute_prepared(statements.approximate, parameters));
-  if (static_cast<int>(movies.size()) < k) {
-    movies = parse_recommendations(connection.execute_prepared(statements.exact, parameters));
-  }
-  return movies;
-}
-
 }  // namespace
 
 void configure_session(Connection& connection, const SearchSettings& settings) {
@@ -110,7 +97,7 @@ std::vector<RecommendedMovie> recommend_for_user(Connection& connection,
 
   Parameters parameters = search_parameters(std::to_string(user_id), k, filter);
   parameters.emplace_back(filter.include_rated ? "true" : "false");
-  auto movies = run_search(connection, statements, parameters, k);
+  auto movies = run_search(connection, statements, parameters, k).movies;
   if (movies.empty() && !user_exists(connection, version, user_id)) {
     throw NotFoundError("user " + std::to_string(user_id) + " is not in model version " +
                         version.model_version);
@@ -136,7 +123,7 @@ std::vector<RecommendedMovie> recommend_for_vector(
   excluded += "}";
   Parameters parameters = search_parameters(format_vector_text(vector), k, filter);
   parameters.emplace_back(std::move(excluded));
-  return run_search(connection, statements, parameters, k);
+  return run_search(connection, statements, parameters, k).movies;
 }
 
 std::vector<RecommendedMovie> similar_movies(Connection& connection, const ServedVersion& version,
@@ -146,7 +133,8 @@ std::vector<RecommendedMovie> similar_movies(Connection& connection, const Serve
   auto statements = prepare_similar_search(connection, version);
 
   auto movies =
-      run_search(connection, statements, search_parameters(std::to_string(movie_id), k, filter), k);
+      run_search(connection, statements, search_parameters(std::to_string(movie_id), k, filter), k)
+          .movies;
   if (movies.empty()) {
     auto record = movie(connection, version, movie_id);
     if (!record) {

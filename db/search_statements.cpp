@@ -15,28 +15,36 @@ constexpr const char* kFilterConditions =
     "AND ($4::integer IS NULL OR m.year >= $4::integer) "
     "AND ($5::integer IS NULL OR m.year <= $5::integer)";
 
+// Candidates the approximate search takes from the index per result it returns. The relaxed
+// iterative scan returns matches roughly best first, so ordering 4k candidates recovers most
+// of the best k it would miss by taking the first k (measured in docs/benchmarks.md).
+constexpr int kCandidatesPerResult = 4;
+
 // Builds a search over {schema}.movies m for the query vector `query`, an SQL expression
 // without references to m (a parameter or a scalar subquery), so the planner evaluates it
-// once and can hand it to the index scan. The relaxed iterative index scan may return rows
-// slightly out of order, so the materialized CTE orders them again.
+// once and can hand it to the index scan. The materialized CTE keeps the planner from
+// merging the two ORDER BYs, so the outer one sorts the candidates exactly.
 std::string search_sql(const std::string& schema, const std::string& query,
                        const std::string& extra_conditions, bool exact) {
   std::string distance =
       exact ? "-inner_product(m.embedding, " + query + ")" : "m.embedding <#> " + query;
   std::string order_expression =
       exact ? "inner_product(m.embedding, " + query + ") DESC" : "m.embedding <#> " + query;
+  int candidates_per_result = exact ? 1 : kCandidatesPerResult;
   return fmt::format(
       "WITH candidates AS MATERIALIZED (\n"
       "  SELECT m.movie_id, m.title, m.year, m.genres, {distance} AS distance\n"
       "  FROM {schema}.movies m\n"
       "  WHERE {query} IS NOT NULL AND {filters} {extra}\n"
       "  ORDER BY {order_expression}\n"
-      "  LIMIT $2)\n"
-      "SELECT movie_id, title, year, array_to_json(genres)::text, -distance AS score\n"
-      "FROM candidates ORDER BY distance, movie_id",
+      "  LIMIT $2::integer * {candidates_per_result})\n"
+      "SELECT movie_id, title, year, array_to_json(genres)::text, -distance AS score,\n"
+      "  (SELECT count(*) FROM candidates) AS candidates\n"
+      "FROM candidates ORDER BY distance, movie_id LIMIT $2::integer",
       fmt::arg("distance", distance), fmt::arg("schema", schema), fmt::arg("query", query),
       fmt::arg("filters", kFilterConditions), fmt::arg("extra", extra_conditions),
-      fmt::arg("order_expression", order_expression));
+      fmt::arg("order_expression", order_expression),
+      fmt::arg("candidates_per_result", candidates_per_result));
 }
 
 SearchStatements prepare_search(Connection& connection, const ServedVersion& version,
@@ -103,6 +111,20 @@ std::vector<RecommendedMovie> parse_recommendations(const Result& result) {
     movies.push_back(std::move(movie));
   }
   return movies;
+}
+
+// A short candidate list means that the iterative index scan ended before it found
+// kCandidatesPerResult * k matches: at hnsw.max_scan_tuples, or because the inner-product
+// graph does not lead to every movie. The best matches may then be among the movies it never
+// returned, and scoring every movie is the only way to be sure.
+SearchResult run_search(Connection& connection, const SearchStatements& statements,
+                        const Parameters& parameters, int k, bool allow_exact) {
+  Result approximate = connection.execute_prepared(statements.approximate, parameters);
+  std::int64_t candidates = approximate.rows() > 0 ? approximate.int64(0, 5) : 0;
+  if (!allow_exact || candidates >= static_cast<std::int64_t>(k) * kCandidatesPerResult) {
+    return {parse_recommendations(approximate), false};
+  }
+  return {parse_recommendations(connection.execute_prepared(statements.exact, parameters)), true};
 }
 
 }  // namespace recsys::db

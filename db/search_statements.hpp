@@ -27,7 +27,17 @@ SearchStatements prepare_similar_search(Connection& connection, const ServedVers
 // Returns $1 to $5 for a search.
 Parameters search_parameters(std::string query, int k, const RecommendationFilter& filter);
 
-// Converts the rows of a search (movie_id, title, year, genres JSON, score).
+// Converts the rows of a search (movie_id, title, year, genres JSON, score, candidates).
 std::vector<RecommendedMovie> parse_recommendations(const Result& result);
+
+struct SearchResult {
+  std::vector<RecommendedMovie> movies;  // Best first.
+  bool exact = false;                    // True when the exact form produced them.
+};
+
+// Runs the approximate search, and the exact one when the index scan found fewer than
+// kCandidatesPerResult * k matching movies (see search_statements.cpp) and `allow_exact`.
+SearchResult run_search(Connection& connection, const SearchStatements& statements,
+                        const Parameters& parameters, int k, bool allow_exact = true);
 
 }  // namespace recsys::db

@@ -9,14 +9,17 @@ namespace {
 
 using RecallTest = DatabaseTest;
 
-// MovieLens 100k's shape with clustered embeddings of a typical rank.
+// MovieLens 100k's shape with loosely clustered embeddings of a typical rank. "Rare" marks
+// 24 movies, as many as ML-100k's rarest genre (Film-Noir).
 TestModelOptions movielens_100k_shape() {
   return {.movies = 1682,
           .users = 943,
           .dimension = 64,
           .clusters = 20,
+          .spread = 1.0F,
           .ratings_per_user = 100,
-          .seed = 7};
+          .seed = 7,
+          .rare_genre_every = 71};
 }
 
 TEST_F(RecallTest, DefaultSettingsReachRecall99) {
@@ -29,19 +32,25 @@ TEST_F(RecallTest, DefaultSettingsReachRecall99) {
 
   EXPECT_EQ(result.users, 200);
   EXPECT_TRUE(result.index_used) << result.plan;
+  EXPECT_EQ(result.exact_searches, 0) << "an unfiltered search must not need the fallback";
   EXPECT_GE(result.mean_recall, 0.99);
+
+  options.exact_fallback = false;
+  auto index_only = db::check_recall(connection, options);
+  EXPECT_GE(index_only.mean_recall, 0.99);
 }
 
-TEST_F(RecallTest, FilteredSearchReachesRecall99) {
+TEST_F(RecallTest, RareGenreReachesRecall99) {
   publish(round_trip(make_test_model(movielens_100k_shape()), work_directory_, "v1"), "1");
   auto connection = connect();
 
   db::RecallCheckOptions options;
   options.users = 100;
-  options.filter.genre = "Film-Noir";
+  options.filter.genre = "Rare";
   auto result = db::check_recall(connection, options);
 
   EXPECT_TRUE(result.index_used) << result.plan;
+  EXPECT_GT(result.exact_searches, 0) << "24 matches cannot fill 4k = 40 candidates";
   EXPECT_GE(result.mean_recall, 0.99);
 }
 
@@ -55,9 +64,15 @@ TEST_F(RecallTest, TinyEfSearchLowersRecall) {
   options.users = 100;
   options.settings.ef_search = 1;
   options.settings.iterative_scan = false;
+  options.exact_fallback = false;
   auto result = db::check_recall(connection, options);
-
   EXPECT_LT(result.mean_recall, 0.99);
+
+  // The service's fallback notices the short candidate list and scores every movie.
+  options.exact_fallback = true;
+  auto with_fallback = db::check_recall(connection, options);
+  EXPECT_EQ(with_fallback.exact_searches, with_fallback.users);
+  EXPECT_GE(with_fallback.mean_recall, 0.99);
 }
 
 TEST_F(RecallTest, NothingServedIsAnError) {

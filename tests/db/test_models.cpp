@@ -41,7 +41,7 @@ ModelDirectory make_test_model(const TestModelOptions& options) {
     embeddings.movie_ids.push_back(i + 1);
     int cluster = cluster_of(generator);
     for (int d = 0; d < options.dimension; ++d) {
-      embeddings.movies(i, d) = centers(cluster, d) + 0.5F * normal(generator);
+      embeddings.movies(i, d) = centers(cluster, d) + options.spread * normal(generator);
     }
 
     Movie movie;
@@ -65,7 +65,7 @@ ModelDirectory make_test_model(const TestModelOptions& options) {
     embeddings.user_ids.push_back(1000 + u);
     int cluster = cluster_of(generator);
     for (int d = 0; d < options.dimension; ++d) {
-      embeddings.users(u, d) = centers(cluster, d) + 0.5F * normal(generator);
+      embeddings.users(u, d) = centers(cluster, d) + options.spread * normal(generator);
     }
     model.users.push_back({1000 + u, 20 + u % 50, u % 2 == 0 ? "F" : "M", "engineer", "12345"});
     for (int r = 0; r < options.ratings_per_user; ++r) {

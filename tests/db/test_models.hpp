@@ -15,6 +15,7 @@ struct TestModelOptions {
   int users = 100;
   int dimension = 16;
   int clusters = 8;
+  float spread = 0.5F;  // Standard deviation around a center; the centers have 1.
   int ratings_per_user = 20;
   std::uint64_t seed = 1;
   // Every movie whose index is a multiple of this gets the extra genre "Rare" (0: none).
