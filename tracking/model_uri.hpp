@@ -29,7 +29,7 @@ ModelUri parse_model_uri(const std::string& uri);
 // - models:/<name>@<alias> and models:/<name>/<version> through the model registry,
 // - runs:/<run_id>/<artifact path> through the run's artifacts,
 // - a plain directory path or file: URI as it is (it must contain model.json).
-// Registry and run models are downloaded once into <cache_dir>/models/<name>/<version> or
+// Registry and run models are downloaded once into <cache_dir>/models/<name>/<version>-<run_id> or
 // <cache_dir>/runs/<run_id>/<path>, through a temporary directory renamed into place, so
 // the cache never contains a partial model. The backend comes from `tracking_uri`, or
 // MLFLOW_TRACKING_URI, or ./mlruns. Throws recsys::Error when the model, alias or version does
