@@ -84,16 +84,20 @@ void run_service(const ServeOptions& values) {
   std::atomic<bool> served{false};
   std::thread signal_thread([&service, &served, &signals] {
     const timespec poll_interval{0, 200'000'000};
+    bool stopping = false;
     while (!served.load()) {
       int signal = sigtimedwait(&signals, nullptr, &poll_interval);
       if (signal == SIGHUP) {
         spdlog::info("SIGHUP received: checking for a newly published model");
         service.reload("SIGHUP");
-      } else if (signal == SIGTERM || signal == SIGINT) {
+      } else if ((signal == SIGTERM || signal == SIGINT) && !stopping) {
         spdlog::info("{} received: stopping, finishing the requests in progress",
                      signal == SIGTERM ? "SIGTERM" : "SIGINT");
+        stopping = true;
+      }
+      // Repeated because a stop that arrives before the server listens has no effect.
+      if (stopping) {
         service.stop();
-        return;
       }
     }
   });

@@ -226,11 +226,17 @@ int HttpServer::bind() {
 }
 
 void HttpServer::serve() {
-  server_->listen_after_bind();
+  if (!stop_requested_.load()) {
+    server_->listen_after_bind();
+  }
 }
 
 void HttpServer::stop() {
-  server_->stop();
+  stop_requested_ = true;
+  // httplib's stop() acts only while the server listens, and must run only once.
+  if (server_->is_running() && !stopped_.exchange(true)) {
+    server_->stop();
+  }
 }
 
 }  // namespace recsys::inference

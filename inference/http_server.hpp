@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -46,7 +47,9 @@ class HttpServer {
   int bind();
   // Serves until stop(); requests in progress finish before it returns.
   void serve();
-  // Stops accepting connections; safe to call from any thread, also before serve().
+  // Stops accepting connections; safe to call from any thread and more than once. A call
+  // before serve() makes serve() return at once, unless serve() has already begun; then
+  // only a call once the server listens stops it.
   void stop();
 
  private:
@@ -59,6 +62,8 @@ class HttpServer {
   ServiceMetrics& metrics_;
   std::function<std::string()> model_version_;
   std::unique_ptr<httplib::Server> server_;
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace recsys::inference

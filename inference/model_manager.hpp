@@ -59,12 +59,14 @@ class ModelManager {
   // stays in place in both cases.
   ReloadResult reload(const std::string& reason);
 
+  // Reads the champion from the registry again; failures are logged and leave it unknown.
+  void refresh_champion();
+
   // Starts the background check every reload_interval; stop_polling() ends it.
   void start_polling();
   void stop_polling();
 
  private:
-  void refresh_champion();
   void publish_model_info(const ServedModel& model);
 
   ConnectionPool& pool_;

@@ -278,8 +278,14 @@ void RecommendationApi::readiness(httplib::Response& response) {
   bool database_ok = false;
   std::string database_problem;
   try {
-    database_ok =
-        pool_.run([](db::Connection& connection) { return db::check_health(connection); });
+    database_ok = pool_.run([](db::Connection& connection) {
+      bool healthy = db::check_health(connection);
+      if (!healthy && PQstatus(connection.get()) != CONNECTION_OK) {
+        // Reported as lost, so the pool replaces the connection and checks once more.
+        throw db::DatabaseError("health check: the connection is broken", "", true);
+      }
+      return healthy;
+    });
     if (!database_ok) {
       database_problem = "the publications table is not readable";
     }
@@ -331,6 +337,7 @@ void RecommendationApi::reload(httplib::Response& response) {
   ModelManager::ReloadResult result;
   try {
     result = models_.reload("admin");
+    models_.refresh_champion();
   } catch (const DatabaseUnavailable& error) {
     spdlog::warn("reload on request failed: {}", error.what());
     throw service_unavailable(kDatabaseUnavailableMessage);

@@ -61,6 +61,7 @@ void RecommendationService::stop() {
 void RecommendationService::reload(const std::string& reason) {
   try {
     models_.reload(reason);
+    models_.refresh_champion();
   } catch (const Error& error) {
     spdlog::warn("model check ({}) failed: {}", reason, error.what());
   }

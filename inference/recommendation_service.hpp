@@ -32,7 +32,7 @@ class RecommendationService {
   int start();
   // Serves until stop(), then finishes the requests in progress and stops the model checks.
   void serve();
-  // Safe from any thread, including a signal-handling one.
+  // Stops serving; safe from any thread and more than once (see HttpServer::stop).
   void stop();
   // Checks for a newly published version now (as POST /admin/reload does), logging failures.
   void reload(const std::string& reason);
