@@ -26,10 +26,11 @@ constexpr int kCandidatesPerResult = 4;
 // merging the two ORDER BYs, so the outer one sorts the candidates exactly.
 std::string search_sql(const std::string& schema, const std::string& query,
                        const std::string& extra_conditions, bool exact) {
-  std::string distance =
-      exact ? "-inner_product(m.embedding, " + query + ")" : "m.embedding <#> " + query;
-  std::string order_expression =
-      exact ? "inner_product(m.embedding, " + query + ") DESC" : "m.embedding <#> " + query;
+  // The index is on search_embedding, the embedding with one more dimension; the query gets a
+  // 0 there, so the inner product is the model's score (see publication_tables.cpp).
+  std::string search = "m.search_embedding <#> (" + query + " || '[0]'::vector)";
+  std::string distance = exact ? "-inner_product(m.embedding, " + query + ")" : search;
+  std::string order_expression = exact ? "inner_product(m.embedding, " + query + ") DESC" : search;
   int candidates_per_result = exact ? 1 : kCandidatesPerResult;
   return fmt::format(
       "WITH candidates AS MATERIALIZED (\n"
