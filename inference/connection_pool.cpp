@@ -53,8 +53,7 @@ std::unique_ptr<db::Connection> ConnectionPool::open_connection() {
                           std::to_string(options_.statement_timeout.count()));
       db::configure_session(*connection, options_.search);
       if (attempt > 1) {
-        spdlog::info("database connection to {} opened on attempt {}", connection->description(),
-                     attempt);
+        spdlog::info("database connection to {} opened on attempt {}", description_, attempt);
       }
       return connection;
     } catch (const db::DatabaseError& error) {
@@ -127,8 +126,13 @@ ConnectionPool::Lease ConnectionPool::checkout() {
       lock.lock();
       ++totals_.connect_successes;
       unavailable_until_ = {};
+      if (slots_[chosen].reopening) {
+        spdlog::info("database connection {} of {} to {} reconnected", chosen + 1, slots_.size(),
+                     description_);
+      }
       slots_[chosen].connection = std::move(connection);
       slots_[chosen].state = SlotState::in_use;
+      slots_[chosen].reopening = true;
       slot_freed_.notify_all();  // Waiters may open the next connection now.
       return Lease(this, chosen);
     }

@@ -113,6 +113,7 @@ class ConnectionPool {
   struct Slot {
     SlotState state = SlotState::disconnected;
     std::unique_ptr<db::Connection> connection;
+    bool reopening = false;  // The slot had a connection before: the next open is a reconnect.
   };
 
   std::unique_ptr<db::Connection> open_connection();

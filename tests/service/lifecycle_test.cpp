@@ -274,6 +274,36 @@ TEST(ServiceLifecycle, StartsWithoutDatabaseAndBecomesReady) {
   EXPECT_EQ(after->status, 200) << after->body;
 }
 
+// A transaction holding an exclusive lock on the served movies makes every search wait; the
+// statement timeout cancels it, the service answers 503, and it recovers once the lock is gone.
+TEST(ServiceLifecycle, StatementTimeoutGives503) {
+  auto& environment = ServiceEnvironment::get();
+  environment.publish(environment.model_directory("als"), "1");
+  ServiceProcess service({"--statement-timeout-ms", "300"}, "timeout.log");
+  ASSERT_TRUE(service.wait_ready()) << service.log();
+  auto model = service.client()->Get("/model");
+  ASSERT_TRUE(model);
+  auto publication = json::parse(model->body)["publication_id"].get<std::int64_t>();
+
+  std::string lock = "BEGIN; LOCK TABLE publication_" + std::to_string(publication) +
+                     ".movies IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT;";
+  ChildProcess locker({"/usr/bin/psql", "-X", "-q", environment.database_url(), "-c", lock},
+                      environment.work_directory() / "lock.log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  auto blocked = service.client()->Get("/recommendations/1");
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ(blocked->status, 503) << blocked->body;
+  EXPECT_NE(blocked->body.find("timed out"), std::string::npos) << blocked->body;
+
+  while (locker.running()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  auto after = service.client()->Get("/recommendations/1");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200) << after->body;
+}
+
 TEST(ServiceLifecycle, SigtermFinishesRequestsInProgress) {
   auto& environment = ServiceEnvironment::get();
   environment.publish(environment.model_directory("als"), "1");
