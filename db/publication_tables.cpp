@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <unordered_map>
@@ -20,37 +19,6 @@ std::span<const float> row_of(const RowMatrix& matrix, std::size_t row) {
   return {matrix.data() + row * static_cast<std::size_t>(matrix.cols()),
           static_cast<std::size_t>(matrix.cols())};
 }
-
-// The movie embeddings with one more dimension, sqrt(max_norm^2 - |x|^2), so that every row
-// has the norm max_norm. This is the order-preserving transformation of maximum inner product
-// search into nearest-neighbor search of Bachrach et al., "Speeding Up the Xbox Recommender
-// System Using a Euclidean Transformation for Inner-Product Spaces" (RecSys 2014). A query
-// [q, 0] has the same inner product with [x, a] as q with x, and on vectors of equal norm the
-// HNSW graph for inner product is as well connected as one for cosine distance.
-class SearchEmbeddings {
- public:
-  explicit SearchEmbeddings(const RowMatrix& movies) : movies_(movies), row_(movies.cols() + 1) {
-    for (Eigen::Index i = 0; i < movies.rows(); ++i) {
-      max_squared_norm_ = std::max(max_squared_norm_, movies.row(i).cast<double>().squaredNorm());
-    }
-  }
-
-  // Returns row `index` extended by its extra dimension; valid until the next call.
-  std::span<const float> row(std::size_t index) {
-    auto source = movies_.row(static_cast<Eigen::Index>(index));
-    for (Eigen::Index d = 0; d < movies_.cols(); ++d) {
-      row_[static_cast<std::size_t>(d)] = source(d);
-    }
-    double rest = max_squared_norm_ - source.cast<double>().squaredNorm();
-    row_.back() = static_cast<float>(std::sqrt(std::max(rest, 0.0)));
-    return row_;
-  }
-
- private:
-  const RowMatrix& movies_;
-  std::vector<float> row_;
-  double max_squared_norm_ = 0.0;
-};
 
 // Returns the sorted, distinct movie ids each user row rated in training.
 std::vector<std::vector<std::int64_t>> rated_movies_by_user(const ModelDirectory& model) {
@@ -134,10 +102,7 @@ void create_publication_tables(Connection& connection, std::int64_t publication_
                      "  genres text[] NOT NULL,\n"
                      "  imdb_url text NOT NULL,\n"
                      "  embedding " +
-                     vector_type +
-                     ",\n"
-                     "  search_embedding vector(" +
-                     std::to_string(dimension + 1) + "))");
+                     vector_type + ")");
   connection.execute("CREATE TABLE " + schema +
                      ".users (\n"
                      "  user_id bigint PRIMARY KEY,\n"
@@ -160,15 +125,13 @@ std::int64_t copy_movies(Connection& connection, std::int64_t publication_id,
   }
 
   BinaryCopy copy(connection, "COPY " + publication_schema(publication_id) +
-                                  ".movies (movie_id, title, year, genres, imdb_url, embedding, "
-                                  "search_embedding) "
+                                  ".movies (movie_id, title, year, genres, imdb_url, embedding) "
                                   "FROM STDIN (FORMAT binary)");
   if (progress) {
     copy.on_chunk_sent([&progress](std::int64_t rows) { progress("copy movies", rows); });
   }
-  SearchEmbeddings search(embeddings.movies);
   for (const Movie& movie : model.movies) {
-    copy.begin_row(7);
+    copy.begin_row(6);
     copy.add_int64(movie.id);
     copy.add_text(movie.title);
     if (movie.year) {
@@ -180,9 +143,7 @@ std::int64_t copy_movies(Connection& connection, std::int64_t publication_id,
     copy.add_text(movie.imdb_url);
     if (auto found = embedding_row.find(movie.id); found != embedding_row.end()) {
       copy.add_vector(row_of(embeddings.movies, found->second));
-      copy.add_vector(search.row(found->second));
     } else {
-      copy.add_null();
       copy.add_null();
     }
   }
@@ -230,7 +191,7 @@ void build_movie_index(Connection& connection, std::int64_t publication_id,
   const std::string schema = publication_schema(publication_id);
   connection.execute(
       "CREATE INDEX movies_embedding_hnsw ON " + schema +
-      ".movies USING hnsw (search_embedding vector_ip_ops) WITH (m = " + std::to_string(options.m) +
+      ".movies USING hnsw (embedding vector_ip_ops) WITH (m = " + std::to_string(options.m) +
       ", ef_construction = " + std::to_string(options.ef_construction) + ")");
 }
 
@@ -261,24 +222,6 @@ void verify_publication(Connection& connection, std::int64_t publication_id,
                 " rows and " + std::string(users.text(0, 1)) +
                 " rated movies where the model has " + std::to_string(embeddings.user_ids.size()) +
                 " and " + std::to_string(expected_rated));
-  }
-
-  // Every search embedding must start with the embedding and have the same norm.
-  Result search = connection.execute(
-      "SELECT count(search_embedding), "
-      "count(*) FILTER (WHERE subvector(search_embedding, 1, " +
-      std::to_string(model.metadata.dimension) +
-      ") <> embedding), "
-      "coalesce(max(vector_norm(search_embedding)) - min(vector_norm(search_embedding)), 0) / "
-      "greatest(max(vector_norm(search_embedding)), 1e-30) FROM " +
-      schema + ".movies WHERE embedding IS NOT NULL");
-  if (search.int64(0, 0) != expected_embedded || search.int64(0, 1) != 0 ||
-      search.float64(0, 2) > 1e-4) {
-    throw Error("verification failed: " + schema + ".movies has " + std::string(search.text(0, 0)) +
-                " search embeddings, " + std::string(search.text(0, 1)) +
-                " of them not extending the embedding, and a relative norm spread of " +
-                std::string(search.text(0, 2)) + " (expected " + std::to_string(expected_embedded) +
-                ", 0 and at most 1e-4)");
   }
 
   verify_vectors(connection, schema + ".movies", "movie_id", embeddings.movie_ids,

@@ -11,11 +11,9 @@
 namespace recsys::db {
 
 // The tables of one publication, in the schema "publication_<id>":
-//   movies (movie_id, title, year, genres, imdb_url, embedding vector(d),
-//           search_embedding vector(d + 1))
-//     every catalog movie; both embeddings are NULL for movies without training ratings.
-//     search_embedding is the embedding extended to a common norm (see the .cpp), and an HNSW
-//     index (vector_ip_ops) on it serves the inner-product searches.
+//   movies (movie_id, title, year, genres, imdb_url, embedding vector(d))
+//     every catalog movie; embedding is NULL for movies without training ratings. An HNSW
+//     index (vector_ip_ops) on embedding serves the inner-product searches.
 //   users (user_id, age, gender, occupation, zip_code, embedding vector(d), rated_movie_ids)
 //     every user with an embedding; rated_movie_ids lists the movies the user rated in
 //     training, sorted, so a query excludes them with one row read.

@@ -14,9 +14,8 @@ namespace {
 // Key of the transaction-level advisory lock that serializes publish and rollback.
 constexpr const char* kPublishLock = "SELECT pg_advisory_xact_lock(7353720002)";
 
-// HNSW indexes on the vector type accept at most 2,000 dimensions (pgvector 0.8 README), and
-// the indexed search embedding has one dimension more than the model.
-constexpr int kMaxIndexedDimension = 1999;
+// HNSW indexes on the vector type accept at most 2,000 dimensions (pgvector 0.8 README).
+constexpr int kMaxIndexedDimension = 2000;
 
 // Returns SQL that formats a timestamptz column as UTC ISO 8601.
 std::string utc_text(const std::string& column) {

@@ -69,7 +69,7 @@ struct MovieRecord {
 // Session settings of the HNSW search. Recall@10 against exact search is measured by
 // `recsys db check-recall`; the defaults keep it at or above 0.99 on MovieLens-sized data.
 struct SearchSettings {
-  int ef_search = 100;          // hnsw.ef_search: candidate list size, 1..1000.
+  int ef_search = 200;          // hnsw.ef_search: candidate list size, 1..1000.
   int max_scan_tuples = 20000;  // hnsw.max_scan_tuples: iterative scan limit per query.
   // hnsw.iterative_scan: relaxed_order when true, off when false (then a filtered search
   // falls back to the exact scan more often).

@@ -16,9 +16,9 @@ constexpr const char* kFilterConditions =
     "AND ($5::integer IS NULL OR m.year <= $5::integer)";
 
 // Candidates the approximate search takes from the index per result it returns. The relaxed
-// iterative scan returns matches roughly best first, so ordering 4k candidates recovers most
-// of the best k it would miss by taking the first k (measured in docs/benchmarks.md).
-constexpr int kCandidatesPerResult = 4;
+// iterative scan returns matches only roughly best first, so the best k of 10k candidates
+// are more often the true best k. Fewer than 10k candidates trigger the exact search.
+constexpr int kCandidatesPerResult = 10;
 
 // Builds a search over {schema}.movies m for the query vector `query`, an SQL expression
 // without references to m (a parameter or a scalar subquery), so the planner evaluates it
@@ -26,11 +26,10 @@ constexpr int kCandidatesPerResult = 4;
 // merging the two ORDER BYs, so the outer one sorts the candidates exactly.
 std::string search_sql(const std::string& schema, const std::string& query,
                        const std::string& extra_conditions, bool exact) {
-  // The index is on search_embedding, the embedding with one more dimension; the query gets a
-  // 0 there, so the inner product is the model's score (see publication_tables.cpp).
-  std::string search = "m.search_embedding <#> (" + query + " || '[0]'::vector)";
-  std::string distance = exact ? "-inner_product(m.embedding, " + query + ")" : search;
-  std::string order_expression = exact ? "inner_product(m.embedding, " + query + ") DESC" : search;
+  std::string distance =
+      exact ? "-inner_product(m.embedding, " + query + ")" : "m.embedding <#> " + query;
+  std::string order_expression =
+      exact ? "inner_product(m.embedding, " + query + ") DESC" : "m.embedding <#> " + query;
   int candidates_per_result = exact ? 1 : kCandidatesPerResult;
   return fmt::format(
       "WITH candidates AS MATERIALIZED (\n"

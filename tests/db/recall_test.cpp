@@ -50,7 +50,7 @@ TEST_F(RecallTest, RareGenreReachesRecall99) {
   auto result = db::check_recall(connection, options);
 
   EXPECT_TRUE(result.index_used) << result.plan;
-  EXPECT_GT(result.exact_searches, 0) << "24 matches cannot fill 4k = 40 candidates";
+  EXPECT_GT(result.exact_searches, 0) << "24 matches cannot fill 10k = 100 candidates";
   EXPECT_GE(result.mean_recall, 0.99);
 }
 
