@@ -65,9 +65,14 @@ void add_register_command(CLI::App& app) {
     registration_options.ready_timeout =
         std::chrono::milliseconds(static_cast<std::int64_t>(options->timeout_seconds * 1000));
     const tracking::RegistrationResult result = tracking::register_model(registration_options);
-    std::cout << "registered " << result.model_name << " version " << result.version << " from run "
-              << result.run_id << "\n"
-              << (result.promoted ? "promoted: " : "not promoted: ") << result.reason << "\n";
+    if (result.reused) {
+      std::cout << "run " << result.run_id << " is already " << result.model_name << " version "
+                << result.version << "; no new version created\n";
+    } else {
+      std::cout << "registered " << result.model_name << " version " << result.version
+                << " from run " << result.run_id << "\n";
+    }
+    std::cout << (result.promoted ? "promoted: " : "not promoted: ") << result.reason << "\n";
   });
 }
 

@@ -331,6 +331,14 @@ std::vector<ModelVersion> FileModelRegistry::search_model_versions(const std::st
   return versions;
 }
 
+std::vector<ModelVersion> FileModelRegistry::search_model_versions_of_run(
+    const std::string& run_id) {
+  std::vector<ModelVersion> versions = search_model_versions("");
+  std::erase_if(versions,
+                [&run_id](const ModelVersion& version) { return version.run_id != run_id; });
+  return versions;
+}
+
 void FileModelRegistry::delete_model_version(const std::string& name, const std::string& version) {
   ModelVersion found = get_model_version(name, version);
   const fs::path directory = model_directory(name) / ("version-" + version);

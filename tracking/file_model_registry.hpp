@@ -28,6 +28,7 @@ class FileModelRegistry : public ModelRegistry {
   void set_model_version_tag(const std::string& name, const std::string& version,
                              const std::string& key, const std::string& value) override;
   std::vector<ModelVersion> search_model_versions(const std::string& name) override;
+  std::vector<ModelVersion> search_model_versions_of_run(const std::string& run_id) override;
   void delete_model_version(const std::string& name, const std::string& version) override;
   void set_registered_model_alias(const std::string& name, const std::string& alias,
                                   const std::string& version) override;

@@ -13,6 +13,7 @@
 #include "tracking/local_files.hpp"
 #include "tracking/mlflow_error.hpp"
 #include "tracking/python_float.hpp"
+#include "tracking/tag_names.hpp"
 #include "tracking/yaml_text.hpp"
 
 namespace recsys::tracking {
@@ -25,7 +26,6 @@ constexpr const char* kMetaFile = "meta.yaml";
 constexpr const char* kTrashFolder = ".trash";
 constexpr const char* kModelsFolder = "models";
 constexpr const char* kDefaultExperimentId = "0";
-constexpr const char* kRunNameTag = "mlflow.runName";
 constexpr std::int64_t kSourceTypeLocal = 4;  // service.proto SourceType LOCAL.
 constexpr std::size_t kMaxExperimentNameLength = 500;
 
@@ -312,7 +312,8 @@ RunInfo FileTrackingStore::create_run(const std::string& experiment_id, const st
                                                : "run-" + info.run_id.substr(0, 8);
   all_tags[kRunNameTag] = info.run_name;
   validate_log_batch({}, {}, all_tags);
-  info.user_id = current_user();
+  const auto user_tag = all_tags.find(kUserTag);
+  info.user_id = user_tag != all_tags.end() ? user_tag->second : current_user();
   info.status = RunStatus::kRunning;
   info.start_time_ms = start_time_ms;
   info.artifact_uri = experiment->artifact_location + "/" + info.run_id + "/artifacts";

@@ -177,11 +177,20 @@ RegistrationResult register_model(const RegisterOptions& options) {
   result.model_name = options.model_name;
   result.run_id = options.run_id;
   result.source = run.info.artifact_uri + "/" + options.artifact_path;
-  ModelVersion version =
-      registry->create_model_version(options.model_name, result.source, options.run_id, tags);
+  ModelVersion version;
+  if (auto existing =
+          find_version_of_run(*registry, options.model_name, options.run_id, result.source)) {
+    version = *existing;
+    result.reused = true;
+    spdlog::info("run {} is already version {} of registered model '{}'; reusing that version",
+                 options.run_id, version.version, options.model_name);
+  } else {
+    version =
+        registry->create_model_version(options.model_name, result.source, options.run_id, tags);
+    spdlog::info("created version {} of registered model '{}' from run {}", version.version,
+                 options.model_name, options.run_id);
+  }
   result.version = version.version;
-  spdlog::info("created version {} of registered model '{}' from run {}", version.version,
-               options.model_name, options.run_id);
   version = wait_until_ready(*registry, version, options);
 
   const std::optional<ModelVersion> champion = find_champion(*registry, options);

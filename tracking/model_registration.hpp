@@ -22,6 +22,7 @@ struct RegistrationResult {
   std::string version;
   std::string run_id;
   std::string source;             // Artifact URI of the registered model directory.
+  bool reused = false;            // The run had a version of this model already, now reused.
   bool promoted = false;          // The alias now points at `version`.
   std::string previous_champion;  // Version the alias pointed at before, empty if none.
   std::string reason;             // The reason for promoting the version or not.
@@ -33,9 +34,11 @@ struct RegistrationResult {
 // Steps: check that the run is FINISHED and that every model file was uploaded (MLmodel is
 // uploaded last), create the registered model when missing, create the version with tags
 // recsys.dataset.fingerprint, recsys.dataset.name, recsys.split and metric.<name> for every
-// run metric, wait until it is READY, then set the alias in one request. A failure before the
-// alias request leaves the previous champion in place. Throws recsys::Error (MlflowError for
-// backend errors) with the reason and what to do.
+// run metric, wait until it is READY, then set the alias in one request. When the run already
+// has a version of the model with the same source (see find_version_of_run), that version is
+// reused, so running the registration again after a failure creates no duplicate. A failure
+// before the alias request leaves the previous champion in place. Throws recsys::Error
+// (MlflowError for backend errors) with the reason and what to do.
 RegistrationResult register_model(const RegisterOptions& options);
 
 }  // namespace recsys::tracking

@@ -29,6 +29,8 @@ class ModelRegistry {
                                      const std::string& key, const std::string& value) = 0;
   // Every version of `name` (every version of every model when `name` is empty), newest first.
   virtual std::vector<ModelVersion> search_model_versions(const std::string& name) = 0;
+  // Every version created from run `run_id`, of any registered model, newest first.
+  virtual std::vector<ModelVersion> search_model_versions_of_run(const std::string& run_id) = 0;
   virtual void delete_model_version(const std::string& name, const std::string& version) = 0;
 
   // Points `alias` at `version`, replacing its previous target in one operation.
@@ -42,5 +44,11 @@ class ModelRegistry {
 };
 
 std::unique_ptr<ModelRegistry> open_model_registry(const TrackingConfig& config);
+
+// The newest version of `name` created from `run_id` with artifacts at `source` whose
+// registration did not fail, or nullopt. Registering a run again reuses this version.
+std::optional<ModelVersion> find_version_of_run(ModelRegistry& registry, const std::string& name,
+                                                const std::string& run_id,
+                                                const std::string& source);
 
 }  // namespace recsys::tracking

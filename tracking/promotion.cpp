@@ -25,6 +25,9 @@ PromotionDecision decide_promotion(const PromotionCandidate& candidate,
   if (!champion) {
     return {true, name + " becomes champion: no version has the alias yet"};
   }
+  if (champion->version == candidate.version) {
+    return {true, name + " is the champion already"};
+  }
   const std::string champion_name = "champion version " + champion->version;
   if (force) {
     return {true, name + " replaces " + champion_name + " because --force was given (" + metric +

@@ -24,7 +24,8 @@ struct PromotionDecision {
 
 // Decides whether `candidate` takes the champion alias from `champion` (nullopt when no
 // version has it). The candidate wins only when it was evaluated on the same data set
-// fingerprint and split and is strictly better on `metric`. `force` promotes regardless.
+// fingerprint and split and is strictly better on `metric`. `force` promotes regardless, and
+// a candidate that is the champion already keeps the alias.
 PromotionDecision decide_promotion(const PromotionCandidate& candidate,
                                    const std::optional<PromotionCandidate>& champion,
                                    const std::string& metric, bool force);

@@ -170,7 +170,8 @@ RestClient::~RestClient() {
 }
 
 nlohmann::json RestClient::call(const std::string& method, const std::string& endpoint,
-                                const nlohmann::json& request) {
+                                const nlohmann::json& request,
+                                const RetryCheck& check_before_retry) {
   Request http;
   http.method = method;
   if (method == "GET") {
@@ -179,7 +180,7 @@ nlohmann::json RestClient::call(const std::string& method, const std::string& en
     http.endpoint = endpoint;
     http.body = request.is_null() ? "{}" : request.dump();
   }
-  const Response response = send(http);
+  const Response response = send(http, check_before_retry);
   if (response.body.empty()) {
     return nlohmann::json::object();
   }
@@ -221,19 +222,48 @@ void RestClient::download_file(const std::string& endpoint, const fs::path& file
   }
 }
 
-RestClient::Response RestClient::send(const Request& request) {
-  std::lock_guard lock(mutex_);
+RestClient::Response RestClient::send(const Request& request,
+                                      const RetryCheck& check_before_retry) {
   const int attempts = std::max(0, options_.max_retries) + 1;
+  std::string last_failure;
   for (int attempt = 1;; ++attempt) {
+    // A lost response does not mean a lost request: the server may have done the work.
+    if (attempt > 1 && check_before_retry) {
+      std::optional<nlohmann::json> earlier_response;
+      try {
+        earlier_response = check_before_retry();
+      } catch (const Error& error) {
+        throw Error("MLflow request " + request.method + " " + request.endpoint + " to " +
+                    redact_url(options_.base_url) + " failed (" + last_failure +
+                    "), and checking whether it took effect failed too, so it is not sent "
+                    "again: " +
+                    error.what());
+      }
+      if (earlier_response) {
+        spdlog::info(
+            "MLflow request {} {} took effect although its response was lost; not sending it "
+            "again",
+            request.method, request.endpoint);
+        Response response;
+        response.status = 200;
+        response.body = earlier_response->dump();
+        return response;
+      }
+    }
+
     std::string transport_error;
     bool retryable = false;
-    Response response = perform_once(request, &transport_error, &retryable);
+    Response response;
+    {
+      std::lock_guard lock(mutex_);
+      response = perform_once(request, &transport_error, &retryable);
+    }
     const bool failed = !transport_error.empty() || response.status >= 400;
     if (!failed) {
       return response;
     }
 
-    const std::string reason =
+    last_failure =
         !transport_error.empty() ? transport_error : "HTTP " + std::to_string(response.status);
     if (!retryable || attempt >= attempts) {
       if (!transport_error.empty()) {
@@ -254,7 +284,7 @@ RestClient::Response RestClient::send(const Request& request) {
     }
     delay = std::min(delay, options_.max_backoff);
     spdlog::warn("MLflow request {} {} failed ({}), retry {}/{} in {} ms", request.method,
-                 request.endpoint, reason, attempt, attempts - 1, delay.count());
+                 request.endpoint, last_failure, attempt, attempts - 1, delay.count());
     std::this_thread::sleep_for(delay);
   }
 }

@@ -1,6 +1,7 @@
 #include "tracking/rest_model_registry.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "tracking/mlflow_error.hpp"
 #include "tracking/rest_tracking_store.hpp"
@@ -63,6 +64,12 @@ RegisteredModel registered_model_from_json(const nlohmann::json& json) {
   return model;
 }
 
+void sort_newest_first(std::vector<ModelVersion>& versions) {
+  std::sort(versions.begin(), versions.end(), [](const ModelVersion& a, const ModelVersion& b) {
+    return a.name != b.name ? a.name < b.name : std::stol(a.version) > std::stol(b.version);
+  });
+}
+
 // Quotes a value for MLflow's search filter grammar (single quotes, backslash escapes).
 std::string filter_literal(const std::string& value) {
   std::string quoted = "'";
@@ -106,9 +113,33 @@ ModelVersion RestModelRegistry::create_model_version(const std::string& name,
   for (const auto& [key, value] : tags) {
     tag_list.push_back({{"key", key}, {"value", value}});
   }
+
+  // Versions of this run that exist before the first attempt were not created by it.
+  const std::string run_filter = "run_id=" + filter_literal(run_id);
+  std::set<std::string> earlier_versions;
+  if (!run_id.empty()) {
+    for (const nlohmann::json& json : search_versions(run_filter)) {
+      earlier_versions.insert(model_version_from_json(json).version);
+    }
+  }
+  const RestClient::RetryCheck find_created_version = [&]() -> std::optional<nlohmann::json> {
+    if (run_id.empty()) {
+      return std::nullopt;
+    }
+    for (const nlohmann::json& json : search_versions(run_filter)) {
+      const ModelVersion version = model_version_from_json(json);
+      if (version.name == name && version.source == source &&
+          earlier_versions.count(version.version) == 0) {
+        return nlohmann::json{{"model_version", json}};
+      }
+    }
+    return std::nullopt;
+  };
+
   const auto response =
       client_->call("POST", std::string(kApi) + "/model-versions/create",
-                    {{"name", name}, {"source", source}, {"run_id", run_id}, {"tags", tag_list}});
+                    {{"name", name}, {"source", source}, {"run_id", run_id}, {"tags", tag_list}},
+                    find_created_version);
   return model_version_from_json(response.at("model_version"));
 }
 
@@ -125,13 +156,13 @@ void RestModelRegistry::set_model_version_tag(const std::string& name, const std
                 {{"name", name}, {"version", version}, {"key", key}, {"value", value}});
 }
 
-std::vector<ModelVersion> RestModelRegistry::search_model_versions(const std::string& name) {
-  std::vector<ModelVersion> versions;
+std::vector<nlohmann::json> RestModelRegistry::search_versions(const std::string& filter) {
+  std::vector<nlohmann::json> versions;
   std::string page_token;
   do {
     nlohmann::json request = {{"max_results", kSearchPageSize}};
-    if (!name.empty()) {
-      request["filter"] = "name=" + filter_literal(name);
+    if (!filter.empty()) {
+      request["filter"] = filter;
     }
     if (!page_token.empty()) {
       request["page_token"] = page_token;
@@ -139,14 +170,31 @@ std::vector<ModelVersion> RestModelRegistry::search_model_versions(const std::st
     const auto response =
         client_->call("GET", std::string(kApi) + "/model-versions/search", request);
     for (const auto& json : response.value("model_versions", nlohmann::json::array())) {
-      versions.push_back(model_version_from_json(json));
+      versions.push_back(json);
     }
     page_token = response.value("next_page_token", std::string());
   } while (!page_token.empty());
+  return versions;
+}
 
-  std::sort(versions.begin(), versions.end(), [](const ModelVersion& a, const ModelVersion& b) {
-    return a.name != b.name ? a.name < b.name : std::stol(a.version) > std::stol(b.version);
-  });
+std::vector<ModelVersion> RestModelRegistry::search_model_versions(const std::string& name) {
+  std::vector<ModelVersion> versions;
+  for (const nlohmann::json& json :
+       search_versions(name.empty() ? "" : "name=" + filter_literal(name))) {
+    versions.push_back(model_version_from_json(json));
+  }
+  sort_newest_first(versions);
+  return versions;
+}
+
+std::vector<ModelVersion> RestModelRegistry::search_model_versions_of_run(
+    const std::string& run_id) {
+  std::vector<ModelVersion> versions;
+  // MLflow's stores accept a single run_id condition, the oldest form of this filter.
+  for (const nlohmann::json& json : search_versions("run_id=" + filter_literal(run_id))) {
+    versions.push_back(model_version_from_json(json));
+  }
+  sort_newest_first(versions);
   return versions;
 }
 

@@ -7,7 +7,9 @@
 
 namespace recsys::tracking {
 
-// The model registry of an MLflow server over REST (model_registry.proto).
+// The model registry of an MLflow server over REST (model_registry.proto). Creating a model
+// version is not idempotent, so a retry of model-versions/create first searches for the
+// version that the lost attempt may have created, and returns it when found.
 class RestModelRegistry : public ModelRegistry {
  public:
   explicit RestModelRegistry(const RestClientOptions& options);
@@ -20,6 +22,7 @@ class RestModelRegistry : public ModelRegistry {
   void set_model_version_tag(const std::string& name, const std::string& version,
                              const std::string& key, const std::string& value) override;
   std::vector<ModelVersion> search_model_versions(const std::string& name) override;
+  std::vector<ModelVersion> search_model_versions_of_run(const std::string& run_id) override;
   void delete_model_version(const std::string& name, const std::string& version) override;
   void set_registered_model_alias(const std::string& name, const std::string& alias,
                                   const std::string& version) override;
@@ -28,6 +31,10 @@ class RestModelRegistry : public ModelRegistry {
                                           const std::string& alias) override;
 
  private:
+  // Every page of model-versions/search for `filter` (MLflow's search filter grammar), as the
+  // JSON model versions the server returned.
+  std::vector<nlohmann::json> search_versions(const std::string& filter);
+
   std::unique_ptr<RestClient> client_;
 };
 

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "tracking/mlflow_error.hpp"
+#include "tracking/tag_names.hpp"
 
 namespace recsys::tracking {
 
@@ -140,6 +141,10 @@ RunInfo RestTrackingStore::create_run(const std::string& experiment_id, const st
       {"experiment_id", experiment_id}, {"start_time", start_time_ms}, {"tags", key_values(tags)}};
   if (!run_name.empty()) {
     request["run_name"] = run_name;
+  }
+  // MLflow's Python client takes the run's user_id from the mlflow.user tag.
+  if (const auto user = tags.find(kUserTag); user != tags.end()) {
+    request["user_id"] = user->second;
   }
   const auto response = client_->call("POST", std::string(kApi) + "/runs/create", request);
   return run_info_from_json(response.at("run").at("info"));

@@ -1,5 +1,6 @@
 #include "tracking/tracking_store.hpp"
 
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "tracking/file_tracking_store.hpp"
@@ -53,6 +54,22 @@ void validate_value_length(const std::string& kind, const std::string& key,
   }
 }
 
+// Room for the run id and the field names of a log-batch body.
+constexpr std::size_t kBatchEnvelopeBytes = 1024;
+
+// Bytes that a param or tag adds to a log-batch body as JSON, with its separating comma.
+std::size_t key_value_bytes(const std::string& key, const std::string& value) {
+  return nlohmann::json{{"key", key}, {"value", value}}.dump().size() + 1;
+}
+
+// The same for a metric, counting its value at the longest JSON form of a double (24
+// characters, as in -2.2250738585072014e-308).
+std::size_t metric_bytes(const Metric& metric) {
+  const nlohmann::json entry = {
+      {"key", metric.key}, {"value", 0}, {"timestamp", metric.timestamp_ms}, {"step", metric.step}};
+  return entry.dump().size() + 24 + 1;
+}
+
 }  // namespace
 
 std::string TrackingStore::get_or_create_experiment(const std::string& name) {
@@ -92,18 +109,27 @@ std::vector<LogBatchChunk> split_log_batch(const std::vector<Metric>& metrics, c
   while (metric != metrics.end() || param != params.end() || tag != tags.end()) {
     LogBatchChunk chunk;
     std::size_t entries = 0;
+    std::size_t bytes = kBatchEnvelopeBytes;
+    // A chunk takes at least one entry, so that an entry larger than the budget still goes.
+    auto fits = [&](std::size_t entry_bytes) {
+      return entries < kMaxEntriesPerBatch &&
+             (entries == 0 || bytes + entry_bytes <= kMaxBatchRequestBytes);
+    };
     while (param != params.end() && chunk.params.size() < kMaxParamsPerBatch &&
-           entries < kMaxEntriesPerBatch) {
+           fits(key_value_bytes(param->first, param->second))) {
+      bytes += key_value_bytes(param->first, param->second);
       chunk.params.insert(*param++);
       ++entries;
     }
     while (tag != tags.end() && chunk.tags.size() < kMaxTagsPerBatch &&
-           entries < kMaxEntriesPerBatch) {
+           fits(key_value_bytes(tag->first, tag->second))) {
+      bytes += key_value_bytes(tag->first, tag->second);
       chunk.tags.insert(*tag++);
       ++entries;
     }
     while (metric != metrics.end() && chunk.metrics.size() < kMaxMetricsPerBatch &&
-           entries < kMaxEntriesPerBatch) {
+           fits(metric_bytes(*metric))) {
+      bytes += metric_bytes(*metric);
       chunk.metrics.push_back(*metric++);
       ++entries;
     }

@@ -17,6 +17,8 @@ inline constexpr std::size_t kMaxMetricsPerBatch = 1000;
 inline constexpr std::size_t kMaxParamsPerBatch = 100;
 inline constexpr std::size_t kMaxTagsPerBatch = 100;
 inline constexpr std::size_t kMaxEntriesPerBatch = 1000;
+// MAX_BATCH_LOG_REQUEST_SIZE of the same file: the JSON body of one log-batch request.
+inline constexpr std::size_t kMaxBatchRequestBytes = 1'000'000;
 // Value limits of the same file: params 6000 characters, tags 5000, keys 250.
 inline constexpr std::size_t kMaxParamValueLength = 6000;
 inline constexpr std::size_t kMaxTagValueLength = 5000;
@@ -53,7 +55,8 @@ class TrackingStore {
 // Opens the backend that `config` names. The REST store does no request until first used.
 std::unique_ptr<TrackingStore> open_tracking_store(const TrackingConfig& config);
 
-// Splits a batch into requests that each respect MLflow's log-batch limits.
+// Splits a batch into requests that each respect MLflow's log-batch limits, the request size
+// included.
 struct LogBatchChunk {
   std::vector<Metric> metrics;
   Params params;

@@ -49,6 +49,10 @@ class MockMlflowServer {
     std::string body;
     std::chrono::milliseconds delay{0};
     int retry_after_seconds = -1;
+    // kStatus and kDrop only: handle the request first, so that it takes effect, then fail
+    // the response, as a proxy or a broken connection does after the server committed.
+    bool after_handling = false;
+    int skip = 0;  // Matching requests that pass unharmed before the fault applies.
   };
 
   struct RecordedRequest {
@@ -56,6 +60,7 @@ class MockMlflowServer {
     std::string path;
     std::string body;
     std::string authorization;
+    std::multimap<std::string, std::string> query;  // Decoded query string parameters.
   };
 
   MockMlflowServer() {
@@ -105,6 +110,20 @@ class MockMlflowServer {
   void race_next_create(const std::string& path_prefix) {
     add_fault({"POST", path_prefix, 1, FaultKind::kCreateRace, 0, "", {}, -1});
   }
+  // The next `count` matching requests take effect, but their responses are lost.
+  void drop_next_after_handling(const std::string& method, const std::string& path_prefix,
+                                int count) {
+    add_fault({method, path_prefix, count, FaultKind::kDrop, 0, "", {}, -1, true});
+  }
+  void fail_next_after_handling(const std::string& method, const std::string& path_prefix,
+                                int count, int status) {
+    add_fault({method, path_prefix, count, FaultKind::kStatus, status, "", {}, -1, true});
+  }
+
+  void clear_faults() {
+    std::lock_guard lock(mutex_);
+    faults_.clear();
+  }
 
   // Requests without "Authorization: Bearer <token>" get HTTP 401.
   void require_bearer_token(const std::string& token) {
@@ -126,7 +145,7 @@ class MockMlflowServer {
     std::lock_guard lock(mutex_);
     pending_polls_ = polls;
   }
-  // New model versions end in FAILED_REGISTRATION with this message.
+  // New model versions end in FAILED_REGISTRATION with this message; "" turns that off.
   void fail_registrations(const std::string& message) {
     std::lock_guard lock(mutex_);
     registration_failure_ = message;
@@ -406,7 +425,8 @@ class MockMlflowServer {
   auto wrap(Handler handler) {
     return [this, handler](const httplib::Request& request, httplib::Response& response) {
       try {
-        if (intercept(request, response)) {
+        std::optional<Fault> late_fault;
+        if (intercept(request, response, &late_fault)) {
           return;
         }
         handler(request, response);
@@ -416,21 +436,54 @@ class MockMlflowServer {
                                                        ? nlohmann::json::object()
                                                        : nlohmann::json::parse(request.body));
         }
+        if (late_fault) {
+          apply_fault_to_response(*late_fault, response);
+        }
       } catch (const ApiError& error) {
         send_error(response, error);
       }
     };
   }
 
+  // Replaces the response by an error status or by a connection dropped in the middle of the
+  // body.
+  static void apply_fault_to_response(const Fault& fault, httplib::Response& response) {
+    response.headers.erase("Content-Type");
+    response.body.clear();
+    if (fault.kind == FaultKind::kDrop) {
+      // Promise 64 bytes and send none: the client sees the connection close mid-body.
+      response.set_content_provider(
+          64, "application/json",
+          [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+      return;
+    }
+    response.status = fault.status;
+    if (fault.retry_after_seconds >= 0) {
+      response.set_header("Retry-After", std::to_string(fault.retry_after_seconds));
+    }
+    response.set_content(
+        fault.body.empty()
+            ? nlohmann::json{{"error_code",
+                              fault.status == 429 ? "REQUEST_LIMIT_EXCEEDED" : "INTERNAL_ERROR"},
+                             {"message", "injected fault"}}
+                  .dump()
+            : fault.body,
+        "application/json");
+  }
+
   // Records the request and applies authentication and injected faults. Runs inside the route
   // handler, after the body is read, so that a keep-alive connection stays in sync. Returns
-  // true when the response is complete.
-  bool intercept(const httplib::Request& request, httplib::Response& response) {
+  // true when the response is complete. A fault to apply after the handler goes to
+  // `late_fault`.
+  bool intercept(const httplib::Request& request, httplib::Response& response,
+                 std::optional<Fault>* late_fault) {
     std::optional<Fault> fault;
     {
       std::lock_guard lock(mutex_);
       const std::string authorization = request.get_header_value("Authorization");
-      requests_.push_back({request.method, request.path, request.body, authorization});
+      requests_.push_back(
+          {request.method, request.path, request.body, authorization,
+           std::multimap<std::string, std::string>(request.params.begin(), request.params.end())});
       if (!expected_authorization_.empty() && authorization != expected_authorization_) {
         response.status = 401;
         response.set_content("You are not authenticated. Provide valid credentials.", "text/plain");
@@ -445,6 +498,10 @@ class MockMlflowServer {
         const bool matches = candidate.remaining > 0 &&
                              (candidate.method.empty() || candidate.method == request.method) &&
                              request.path.rfind(candidate.path_prefix, 0) == 0;
+        if (matches && candidate.skip > 0) {
+          --candidate.skip;
+          continue;
+        }
         if (matches) {
           --candidate.remaining;
           fault = candidate;
@@ -455,30 +512,18 @@ class MockMlflowServer {
     if (!fault) {
       return false;
     }
+    if (fault->after_handling) {
+      *late_fault = fault;
+      return false;
+    }
 
     switch (fault->kind) {
       case FaultKind::kDelay:
         std::this_thread::sleep_for(fault->delay);
         return false;
       case FaultKind::kStatus:
-        response.status = fault->status;
-        if (fault->retry_after_seconds >= 0) {
-          response.set_header("Retry-After", std::to_string(fault->retry_after_seconds));
-        }
-        response.set_content(
-            fault->body.empty()
-                ? nlohmann::json{{"error_code", fault->status == 429 ? "REQUEST_LIMIT_EXCEEDED"
-                                                                     : "INTERNAL_ERROR"},
-                                 {"message", "injected fault"}}
-                      .dump()
-                : fault->body,
-            "application/json");
-        return true;
       case FaultKind::kDrop:
-        // Promise 64 bytes and send none: the client sees the connection close mid-body.
-        response.set_content_provider(
-            64, "application/json",
-            [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+        apply_fault_to_response(*fault, response);
         return true;
       case FaultKind::kCreateRace: {
         try {
@@ -755,6 +800,40 @@ class MockMlflowServer {
 
   // ----- Model registry -----
 
+  // Parses a model-versions/search filter: conditions "key = 'value'" on name, run_id or
+  // source_path, joined by AND, the subset of mlflow/utils/search_utils.py that recsys sends.
+  static std::map<std::string, std::string> parse_version_filter(const std::string& filter) {
+    static const std::regex condition(
+        R"(^\s*([A-Za-z_.]+)\s*=\s*'((?:[^'\\]|\\.)*)'\s*(AND\s+|and\s+|$))");
+    std::map<std::string, std::string> conditions;
+    std::string rest = filter;
+    while (!rest.empty() && rest.find_first_not_of(" ") != std::string::npos) {
+      std::smatch match;
+      if (!std::regex_search(rest, match, condition)) {
+        throw invalid("Invalid filter string: " + filter);
+      }
+      const std::string key = match[1];
+      if (key != "name" && key != "run_id" && key != "source_path") {
+        throw invalid("Invalid attribute key '" + key +
+                      "' specified. Valid keys are '{'name', 'run_id', 'source_path', "
+                      "'version_number'}'");
+      }
+      std::string value;
+      const std::string quoted = match[2];
+      for (std::size_t i = 0; i < quoted.size(); ++i) {
+        value.push_back(quoted[i] == '\\' && i + 1 < quoted.size() ? quoted[++i] : quoted[i]);
+      }
+      conditions[key] = value;
+      const bool last = match[3].length() == 0;
+      const std::string suffix = match.suffix().str();
+      rest = suffix;
+      if (last) {
+        break;
+      }
+    }
+    return conditions;
+  }
+
   nlohmann::json version_json(const std::string& name, int number, VersionState& version) {
     std::string status = "READY";
     if (!version.failure.empty()) {
@@ -899,53 +978,55 @@ class MockMlflowServer {
                    send_json(response, nlohmann::json::object());
                  }));
 
-    server_.Get(api + "/model-versions/search",
-                wrap([this](const httplib::Request& request, httplib::Response& response) {
-                  std::string name;
-                  if (request.has_param("filter") && !request.get_param_value("filter").empty()) {
-                    static const std::regex name_filter(R"(^\s*name\s*=\s*'(.*)'\s*$)");
-                    std::smatch match;
-                    const std::string filter = request.get_param_value("filter");
-                    if (!std::regex_match(filter, match, name_filter)) {
-                      throw invalid("Invalid filter string: " + filter);
-                    }
-                    name = match[1];
-                  }
-                  const std::size_t page_size =
-                      request.has_param("max_results")
-                          ? std::stoul(request.get_param_value("max_results"))
-                          : 200000;
-                  const std::size_t offset = request.has_param("page_token")
-                                                 ? std::stoul(request.get_param_value("page_token"))
-                                                 : 0;
+    server_.Get(
+        api + "/model-versions/search",
+        wrap([this](const httplib::Request& request, httplib::Response& response) {
+          const std::map<std::string, std::string> conditions =
+              request.has_param("filter") ? parse_version_filter(request.get_param_value("filter"))
+                                          : std::map<std::string, std::string>{};
+          auto condition = [&conditions](const std::string& key) {
+            auto found = conditions.find(key);
+            return found == conditions.end() ? std::optional<std::string>()
+                                             : std::optional<std::string>(found->second);
+          };
+          const std::size_t page_size = request.has_param("max_results")
+                                            ? std::stoul(request.get_param_value("max_results"))
+                                            : 200000;
+          const std::size_t offset = request.has_param("page_token")
+                                         ? std::stoul(request.get_param_value("page_token"))
+                                         : 0;
 
-                  std::lock_guard lock(mutex_);
-                  nlohmann::json all = nlohmann::json::array();
-                  for (auto& [model_name, model_versions] : versions_) {
-                    if (!name.empty() && model_name != name) {
-                      continue;
-                    }
-                    for (auto& [number, version] : model_versions) {
-                      if (!version.deleted) {
-                        all.push_back(version_json(model_name, number, version));
-                      }
-                    }
-                  }
+          std::lock_guard lock(mutex_);
+          nlohmann::json all = nlohmann::json::array();
+          for (auto& [model_name, model_versions] : versions_) {
+            if (condition("name") && model_name != *condition("name")) {
+              continue;
+            }
+            for (auto& [number, version] : model_versions) {
+              const bool matches =
+                  !version.deleted &&
+                  (!condition("run_id") || version.run_id == *condition("run_id")) &&
+                  (!condition("source_path") || version.source == *condition("source_path"));
+              if (matches) {
+                all.push_back(version_json(model_name, number, version));
+              }
+            }
+          }
 
-                  nlohmann::json page = nlohmann::json::array();
-                  for (std::size_t i = offset; i < all.size() && i < offset + page_size; ++i) {
-                    page.push_back(all[i]);
-                  }
+          nlohmann::json page = nlohmann::json::array();
+          for (std::size_t i = offset; i < all.size() && i < offset + page_size; ++i) {
+            page.push_back(all[i]);
+          }
 
-                  nlohmann::json result = nlohmann::json::object();
-                  if (!page.empty()) {
-                    result["model_versions"] = page;
-                  }
-                  if (offset + page_size < all.size()) {
-                    result["next_page_token"] = std::to_string(offset + page_size);
-                  }
-                  send_json(response, result);
-                }));
+          nlohmann::json result = nlohmann::json::object();
+          if (!page.empty()) {
+            result["model_versions"] = page;
+          }
+          if (offset + page_size < all.size()) {
+            result["next_page_token"] = std::to_string(offset + page_size);
+          }
+          send_json(response, result);
+        }));
 
     server_.Delete(api + "/model-versions/delete",
                    wrap([this](const httplib::Request& request, httplib::Response& response) {

@@ -19,6 +19,13 @@ TEST(Promotion, FirstVersionBecomesChampion) {
   EXPECT_NE(decision.reason.find("no version has the alias"), std::string::npos);
 }
 
+TEST(Promotion, ChampionItselfKeepsAlias) {
+  const auto decision =
+      decide_promotion(candidate("3", 0.2), candidate("3", 0.2), "ndcg_at_10", false);
+  EXPECT_TRUE(decision.promote);
+  EXPECT_NE(decision.reason.find("champion already"), std::string::npos);
+}
+
 TEST(Promotion, HigherNdcgWins) {
   const auto decision =
       decide_promotion(candidate("2", 0.31), candidate("1", 0.30), "ndcg_at_10", false);

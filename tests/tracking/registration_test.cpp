@@ -7,6 +7,7 @@
 #include "tracking/file_tracking_store.hpp"
 #include "tracking/mlflow_error.hpp"
 #include "tracking/model_registration.hpp"
+#include "tracking/model_registry.hpp"
 #include "training_fixture.hpp"
 
 namespace recsys::tracking {
@@ -118,6 +119,21 @@ TEST_F(FileRegistration, AliasOnDeletedVersionIsReplaced) {
   EXPECT_TRUE(result.promoted);
   EXPECT_NE(logs.text().find("no longer exists"), std::string::npos);
   EXPECT_EQ(champion(), "2");
+}
+
+TEST_F(FileRegistration, RegisteringRunAgainReusesVersion) {
+  const std::string run = train(0.25);
+  const RegistrationResult first = register_model(options_for(uri(), run));
+  const RegistrationResult second = register_model(options_for(uri(), run));
+
+  EXPECT_FALSE(first.reused);
+  EXPECT_TRUE(second.reused);
+  EXPECT_EQ(second.version, first.version);
+  EXPECT_TRUE(second.promoted);
+  EXPECT_NE(second.reason.find("champion already"), std::string::npos) << second.reason;
+  FileModelRegistry registry(temp_.path() / "mlruns");
+  EXPECT_EQ(registry.search_model_versions("movielens-recommender").size(), 1u);
+  EXPECT_EQ(champion(), first.version);
 }
 
 TEST_F(FileRegistration, FailedRunIsRejected) {
@@ -266,6 +282,178 @@ TEST(RestRegistration, HalfUploadedModelCreatesNoVersion) {
   EXPECT_EQ(server.model_version_count("movielens-recommender"), 0);
   EXPECT_THROW(register_model(options_for(server.url(), run)), Error);
   EXPECT_EQ(server.model_version_count("movielens-recommender"), 0);
+}
+
+constexpr const char* kCreateVersion = "/api/2.0/mlflow/model-versions/create";
+constexpr const char* kSearchVersions = "/api/2.0/mlflow/model-versions/search";
+
+// The create request reaches the server and takes effect, but its response is lost: the
+// retry must find that version instead of creating a second one.
+TEST(RestRegistration, LostCreateResponseCreatesOneVersion) {
+  MockMlflowServer server;
+  TempDirectory temp;
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}});
+  server.drop_next_after_handling("POST", kCreateVersion, 1);
+
+  const RegistrationResult result = register_model(options_for(server.url(), run));
+
+  EXPECT_EQ(result.version, "1");
+  EXPECT_TRUE(result.promoted);
+  EXPECT_EQ(server.model_version_count("movielens-recommender"), 1);
+  EXPECT_EQ(server.count_requests("POST", kCreateVersion), 1);
+  EXPECT_EQ(server.alias_target("movielens-recommender", "champion"), "1");
+}
+
+// A gateway can answer 5xx after the tracking server committed the version.
+TEST(RestRegistration, ServerErrorAfterCreateCreatesOneVersion) {
+  MockMlflowServer server;
+  TempDirectory temp;
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}});
+  server.fail_next_after_handling("POST", kCreateVersion, 1, 502);
+
+  const RegistrationResult result = register_model(options_for(server.url(), run));
+
+  EXPECT_EQ(result.version, "1");
+  EXPECT_EQ(server.model_version_count("movielens-recommender"), 1);
+  EXPECT_EQ(server.count_requests("POST", kCreateVersion), 1);
+}
+
+// A create that failed before it took effect is sent again.
+TEST(RestRegistration, FailedCreateIsSentAgain) {
+  MockMlflowServer server;
+  TempDirectory temp;
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}});
+  server.fail_next("POST", kCreateVersion, 1, 500);
+
+  const RegistrationResult result = register_model(options_for(server.url(), run));
+
+  EXPECT_EQ(result.version, "1");
+  EXPECT_EQ(server.model_version_count("movielens-recommender"), 1);
+  EXPECT_EQ(server.count_requests("POST", kCreateVersion), 2);
+}
+
+// The version that existed before the create call is not mistaken for the lost one.
+TEST(RestRegistration, LostCreateAfterFailedVersionCreatesOneMore) {
+  MockMlflowServer server;
+  TempDirectory temp;
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}});
+  server.fail_registrations("storage quota exceeded");
+  EXPECT_THROW(register_model(options_for(server.url(), run)), Error);
+  server.fail_registrations("");
+  server.drop_next_after_handling("POST", kCreateVersion, 1);
+
+  const RegistrationResult result = register_model(options_for(server.url(), run));
+
+  EXPECT_FALSE(result.reused) << "a version that failed registration was reused";
+  EXPECT_EQ(result.version, "2");
+  EXPECT_EQ(server.model_version_count("movielens-recommender"), 2);
+  EXPECT_EQ(server.alias_target("movielens-recommender", "champion"), "2");
+}
+
+// The search that looks for the lost version fails once and is retried itself.
+TEST(RestRegistration, LostCreateSurvivesFailingSearch) {
+  MockMlflowServer server;
+  TempDirectory temp;
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}});
+  server.drop_next_after_handling("POST", kCreateVersion, 1);
+  // Registration searches the run's versions twice before the create request.
+  MockMlflowServer::Fault search_fault;
+  search_fault.method = "GET";
+  search_fault.path_prefix = kSearchVersions;
+  search_fault.status = 500;
+  search_fault.skip = 2;
+  server.add_fault(search_fault);
+
+  const RegistrationResult result = register_model(options_for(server.url(), run));
+
+  EXPECT_EQ(result.version, "1");
+  EXPECT_EQ(server.model_version_count("movielens-recommender"), 1);
+  EXPECT_EQ(server.count_requests("GET", kSearchVersions), 4);
+}
+
+// When the server cannot tell whether the lost create took effect, the create is not sent
+// again. Registering the run later reuses the version the lost request created.
+TEST(RestRegistration, UnanswerableCreateIsNotRepeated) {
+  MockMlflowServer server;
+  TempDirectory temp;
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}});
+  server.drop_next_after_handling("POST", kCreateVersion, 1);
+  MockMlflowServer::Fault search_fault;
+  search_fault.method = "GET";
+  search_fault.path_prefix = kSearchVersions;
+  search_fault.remaining = 100;
+  search_fault.status = 503;
+  search_fault.skip = 2;
+  server.add_fault(search_fault);
+
+  try {
+    register_model(options_for(server.url(), run));
+    FAIL() << "registration succeeded without knowing whether its version exists";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("checking whether it took effect failed"),
+              std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(server.model_version_count("movielens-recommender"), 1);
+  EXPECT_EQ(server.count_requests("POST", kCreateVersion), 1);
+  EXPECT_FALSE(server.alias_target("movielens-recommender", "champion").has_value());
+
+  server.clear_faults();
+  const RegistrationResult result = register_model(options_for(server.url(), run));
+  EXPECT_TRUE(result.reused);
+  EXPECT_EQ(result.version, "1");
+  EXPECT_TRUE(result.promoted);
+  EXPECT_EQ(server.model_version_count("movielens-recommender"), 1);
+  EXPECT_EQ(server.count_requests("POST", kCreateVersion), 1);
+}
+
+// After a failed alias request, registering the run again finishes the job on the same
+// version.
+TEST(RestRegistration, RegisteringAgainAfterFailedAliasReusesVersion) {
+  MockMlflowServer server;
+  TempDirectory temp;
+  register_model(options_for(
+      server.url(), log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}})));
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.9}});
+  server.fail_next("POST", "/api/2.0/mlflow/registered-models/alias", 100, 500);
+  EXPECT_THROW(register_model(options_for(server.url(), run)), MlflowError);
+  server.clear_faults();
+
+  const RegistrationResult result = register_model(options_for(server.url(), run));
+
+  EXPECT_TRUE(result.reused);
+  EXPECT_EQ(result.version, "2");
+  EXPECT_TRUE(result.promoted);
+  EXPECT_EQ(server.model_version_count("movielens-recommender"), 2);
+  EXPECT_EQ(server.alias_target("movielens-recommender", "champion"), "2");
+}
+
+// The registry search sends MLflow's filter for one run and reads only that run's versions.
+TEST(RestRegistration, SearchesVersionsOfOneRun) {
+  MockMlflowServer server;
+  TempDirectory temp;
+  const std::string first = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}});
+  const std::string second =
+      log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.4}});
+  register_model(options_for(server.url(), first));
+  register_model(options_for(server.url(), second));
+
+  auto registry = open_model_registry(resolve_tracking_config(server.url()));
+  const std::vector<ModelVersion> versions = registry->search_model_versions_of_run(second);
+
+  ASSERT_EQ(versions.size(), 1u);
+  EXPECT_EQ(versions[0].version, "2");
+  EXPECT_EQ(versions[0].run_id, second);
+  const std::string expected_filter = "run_id='" + second + "'";
+  int filtered_searches = 0;
+  for (const auto& request : server.requests()) {
+    const auto filter = request.query.find("filter");
+    if (request.path == kSearchVersions && filter != request.query.end() &&
+        filter->second == expected_filter) {
+      ++filtered_searches;
+    }
+  }
+  EXPECT_GE(filtered_searches, 1) << "no search with filter " << expected_filter;
 }
 
 }  // namespace

@@ -108,6 +108,64 @@ TEST(RestClient, RetriesAfterTimeout) {
   EXPECT_EQ(server.count_requests("GET", kGetByName), 2);
 }
 
+// The experiment is created, but the response is lost: the check finds it, so the request is
+// not sent again.
+TEST(RestClient, RetryCheckReturnsEarlierResult) {
+  MockMlflowServer server;
+  server.drop_next_after_handling("POST", kCreateExperiment, 1);
+  RestClient client(fast_options(server.url()));
+  int checks = 0;
+  const RestClient::RetryCheck find_experiment = [&]() -> std::optional<nlohmann::json> {
+    ++checks;
+    const auto found = client.call("GET", kGetByName, {{"experiment_name", "lost"}});
+    return nlohmann::json{{"experiment_id", found.at("experiment").at("experiment_id")}};
+  };
+
+  const auto response = client.call("POST", kCreateExperiment, {{"name", "lost"}}, find_experiment);
+
+  EXPECT_EQ(checks, 1);
+  EXPECT_EQ(server.count_requests("POST", kCreateExperiment), 1);
+  const auto found = client.call("GET", kGetByName, {{"experiment_name", "lost"}});
+  EXPECT_EQ(response.at("experiment_id"), found.at("experiment").at("experiment_id"));
+}
+
+TEST(RestClient, RetryCheckWithoutEffectSendsAgain) {
+  MockMlflowServer server;
+  server.fail_next("POST", kCreateExperiment, 1, 500);
+  RestClient client(fast_options(server.url()));
+  int checks = 0;
+  const RestClient::RetryCheck nothing_created = [&]() -> std::optional<nlohmann::json> {
+    ++checks;
+    return std::nullopt;
+  };
+
+  const auto response = client.call("POST", kCreateExperiment, {{"name", "new"}}, nothing_created);
+
+  EXPECT_EQ(checks, 1);
+  EXPECT_EQ(server.count_requests("POST", kCreateExperiment), 2);
+  EXPECT_FALSE(response.at("experiment_id").get<std::string>().empty());
+}
+
+TEST(RestClient, FailingRetryCheckEndsRetries) {
+  MockMlflowServer server;
+  server.fail_next("POST", kCreateExperiment, 1, 500);
+  RestClient client(fast_options(server.url()));
+  const RestClient::RetryCheck broken_check = []() -> std::optional<nlohmann::json> {
+    throw Error("search unavailable");
+  };
+
+  try {
+    client.call("POST", kCreateExperiment, {{"name", "unknown"}}, broken_check);
+    FAIL() << "the request was sent again without knowing whether it took effect";
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("HTTP 500"), std::string::npos) << message;
+    EXPECT_NE(message.find("checking whether it took effect failed"), std::string::npos) << message;
+    EXPECT_NE(message.find("search unavailable"), std::string::npos) << message;
+  }
+  EXPECT_EQ(server.count_requests("POST", kCreateExperiment), 1);
+}
+
 TEST(RestClient, UnreachableServerIsClearError) {
   int port = 0;
   {

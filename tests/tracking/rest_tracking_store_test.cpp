@@ -62,6 +62,8 @@ TEST(RestTrackingStore, CreatesRunWithTagsAndArtifactUri) {
   const auto body = server.accepted_bodies("/api/2.0/mlflow/runs/create").at(0);
   EXPECT_TRUE(body.at("start_time").is_number_integer());
   EXPECT_EQ(body.at("run_name"), "als-1");
+  EXPECT_EQ(body.at("user_id"), "tester");
+  EXPECT_EQ(run.user_id, "tester");
 }
 
 TEST(RestTrackingStore, ChunksBatchesWithinMlflowLimits) {
@@ -101,6 +103,39 @@ TEST(RestTrackingStore, ChunksBatchesWithinMlflowLimits) {
   EXPECT_EQ(steps.back(), 2499);
   EXPECT_EQ(server.run_params(run.run_id).size(), 250u);
   EXPECT_EQ(server.run_tags(run.run_id).size(), 151u);  // Plus mlflow.runName.
+}
+
+// 100 params of 6000 characters and 100 tags of 5000 fit MLflow's count limits, but not its
+// 1,000,000-byte limit on one request.
+TEST(RestTrackingStore, SplitsBatchesAboveMlflowRequestSize) {
+  MockMlflowServer server;
+  RestTrackingStore store(fast_options(server.url()));
+  const RunInfo run = store.create_run("0", "large", 1, {});
+  Params params;
+  for (int i = 0; i < 100; ++i) {
+    params["param_" + std::to_string(i)] = std::string(kMaxParamValueLength, 'p');
+  }
+  Tags tags;
+  for (int i = 0; i < 100; ++i) {
+    // Quotes double in JSON, so the tag values grow to 10000 bytes on the wire.
+    tags["tag_" + std::to_string(i)] = std::string(kMaxTagValueLength, '"');
+  }
+
+  store.log_batch(run.run_id, {{"m", 1.0, 1, 0}}, params, tags);
+
+  int batches = 0;
+  for (const auto& request : server.requests()) {
+    if (request.path == kLogBatch) {
+      ++batches;
+      EXPECT_LE(request.body.size(), kMaxBatchRequestBytes);
+    }
+  }
+  EXPECT_GE(batches, 2);
+  EXPECT_EQ(server.accepted_bodies(kLogBatch).size(), static_cast<std::size_t>(batches))
+      << "the server rejected a batch";
+  EXPECT_EQ(server.run_params(run.run_id).size(), 100u);
+  EXPECT_EQ(server.run_tags(run.run_id).size(), 101u);  // Plus mlflow.runName.
+  EXPECT_EQ(server.metric_history(run.run_id, "m").size(), 1u);
 }
 
 TEST(RestTrackingStore, MockRejectsOversizeBatchAsMlflowDoes) {
