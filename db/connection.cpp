@@ -28,6 +28,14 @@ std::string statement_label(std::string_view sql) {
   return std::string(line);
 }
 
+// True for the SQLSTATEs after which the server closes the session: class 08 (connection
+// exception) and 57P01 to 57P03 (administrator shutdown, crash shutdown, cannot connect now).
+// libpq may still report CONNECTION_OK until it reads the end of the socket.
+bool ends_session(const std::string& sqlstate) {
+  return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
+         sqlstate == "57P03";
+}
+
 }  // namespace
 
 std::string resolve_database_url(const std::string& option) {
@@ -147,9 +155,9 @@ Result Connection::check(PGresult* raw, std::string_view what) {
     message = trimmed(PQerrorMessage(connection_));
   }
   const char* state = raw != nullptr ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
-  bool lost = PQstatus(connection_) != CONNECTION_OK;
-  throw DatabaseError("statement '" + std::string(what) + "' failed: " + message,
-                      state != nullptr ? state : "", lost);
+  std::string sqlstate = state != nullptr ? state : "";
+  bool lost = PQstatus(connection_) != CONNECTION_OK || ends_session(sqlstate);
+  throw DatabaseError("statement '" + std::string(what) + "' failed: " + message, sqlstate, lost);
 }
 
 Result Connection::execute(const std::string& sql) {

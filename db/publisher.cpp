@@ -1,8 +1,10 @@
 #include "db/publisher.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cmath>
 #include <unordered_set>
 
 #include "db/migrations.hpp"
@@ -16,6 +18,9 @@ constexpr const char* kPublishLock = "SELECT pg_advisory_xact_lock(7353720002)";
 
 // HNSW indexes on the vector type accept at most 2,000 dimensions (pgvector 0.8 README).
 constexpr int kMaxIndexedDimension = 2000;
+
+// Bound of publications.mean_rating (migration 0002); NaN fails the comparison too.
+constexpr double kMaxMeanRating = 1e6;
 
 // Returns SQL that formats a timestamptz column as UTC ISO 8601.
 std::string utc_text(const std::string& column) {
@@ -35,6 +40,10 @@ void validate_options(const PublishOptions& options) {
   }
   if (options.keep < 0) {
     throw Error("--keep is " + std::to_string(options.keep) + ": use 0 or more");
+  }
+  if (options.mean_rating && !(std::abs(*options.mean_rating) <= kMaxMeanRating)) {
+    throw Error("the model's mean_rating is " + std::to_string(*options.mean_rating) +
+                ": expected a finite number (the mean training rating); train the model again");
   }
   if (options.hnsw.m < 2 || options.hnsw.m > 100) {
     throw Error("--hnsw-m is " + std::to_string(options.hnsw.m) + ": use 2 to 100");
@@ -138,15 +147,18 @@ void insert_publication(Connection& connection, std::int64_t publication_id,
       "INSERT INTO publications (publication_id, model_name, model_version, run_id, source, "
       "model_type, dimension, hyperparameters, metrics, dataset_name, dataset_fingerprint, "
       "movie_count, user_count, training_rating_count, hnsw_m, hnsw_ef_construction, "
-      "published_at, served_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-      "$12, $13, $14, $15, $16, clock_timestamp(), clock_timestamp(), 'served')",
+      "mean_rating, published_at, served_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+      "$9, $10, $11, $12, $13, $14, $15, $16, $17, clock_timestamp(), clock_timestamp(), "
+      "'served')",
       {std::to_string(publication_id), options.model_name, options.model_version, options.run_id,
        options.source, model.metadata.model_type, std::to_string(model.metadata.dimension),
        model.metadata.hyperparameters.dump(), metrics_json(model).dump(),
        model.metadata.dataset_name, model.metadata.dataset_fingerprint,
        std::to_string(model.movies.size()), std::to_string(model.embeddings.user_ids.size()),
        std::to_string(model.train_ratings.size()), std::to_string(options.hnsw.m),
-       std::to_string(options.hnsw.ef_construction)});
+       std::to_string(options.hnsw.ef_construction),
+       options.mean_rating ? std::optional<std::string>(fmt::format("{}", *options.mean_rating))
+                           : std::nullopt});
 }
 
 }  // namespace

@@ -10,6 +10,8 @@ namespace {
 
 // SQLSTATE of "relation does not exist".
 constexpr const char* kUndefinedTable = "42P01";
+// SQLSTATE of "column does not exist": a database migrated by an older recsys.
+constexpr const char* kUndefinedColumn = "42703";
 
 void validate_request(int k, const RecommendationFilter& filter) {
   if (k < 1 || k > kMaxResults) {
@@ -49,7 +51,12 @@ bool check_health(Connection& connection) {
     connection.prepare("health_check", "SELECT count(*) FROM publications WHERE false");
     connection.execute_prepared("health_check", {});
     return true;
-  } catch (const DatabaseError&) {
+  } catch (const DatabaseError& e) {
+    // The caller handles a lost connection, for example a pool that reconnects. Only a
+    // server that responds without a readable publications table is reported as false.
+    if (e.connection_lost()) {
+      throw;
+    }
     return false;
   }
 }
@@ -62,12 +69,16 @@ std::optional<ServedVersion> served_version(Connection& connection) {
         "SELECT publication_id, model_name, model_version, run_id, dimension, model_type, "
         "hyperparameters::text, metrics::text, "
         "to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-        "dataset_name FROM publications WHERE state = 'served'");
+        "dataset_name, mean_rating FROM publications WHERE state = 'served'");
     result = connection.execute_prepared("served_version", {});
   } catch (const DatabaseError& e) {
     if (e.sqlstate() == kUndefinedTable) {
       throw Error("the database " + connection.description() +
                   " has no publications table: run recsys db migrate, then recsys publish");
+    }
+    if (e.sqlstate() == kUndefinedColumn) {
+      throw Error("the database " + connection.description() +
+                  " has an older recsys schema: run recsys db migrate");
     }
     throw;
   }
@@ -86,6 +97,9 @@ std::optional<ServedVersion> served_version(Connection& connection) {
   version.metrics = nlohmann::json::parse(result.text(0, 7));
   version.published_at = result.text(0, 8);
   version.dataset_name = result.text(0, 9);
+  if (!result.is_null(0, 10)) {
+    version.mean_rating = result.float64(0, 10);
+  }
   return version;
 }
 
@@ -97,12 +111,15 @@ std::vector<RecommendedMovie> recommend_for_user(Connection& connection,
 
   Parameters parameters = search_parameters(std::to_string(user_id), k, filter);
   parameters.emplace_back(filter.include_rated ? "true" : "false");
-  auto movies = run_search(connection, statements, parameters, k).movies;
-  if (movies.empty() && !user_exists(connection, version, user_id)) {
-    throw NotFoundError("user " + std::to_string(user_id) + " is not in model version " +
-                        version.model_version);
-  }
-  return movies;
+  // An unknown user makes the index search return no row. The primary-key lookup separates
+  // that from a filter that matches nothing before the exact search scores every movie.
+  auto require_user = [&] {
+    if (!user_exists(connection, version, user_id)) {
+      throw NotFoundError("user " + std::to_string(user_id) + " is not in model version " +
+                          version.model_version);
+    }
+  };
+  return run_search(connection, statements, parameters, k, true, require_user).movies;
 }
 
 std::vector<RecommendedMovie> recommend_for_vector(
@@ -132,10 +149,7 @@ std::vector<RecommendedMovie> similar_movies(Connection& connection, const Serve
   validate_request(k, filter);
   auto statements = prepare_similar_search(connection, version);
 
-  auto movies =
-      run_search(connection, statements, search_parameters(std::to_string(movie_id), k, filter), k)
-          .movies;
-  if (movies.empty()) {
+  auto require_embedding = [&] {
     auto record = movie(connection, version, movie_id);
     if (!record) {
       throw NotFoundError("movie " + std::to_string(movie_id) + " is not in model version " +
@@ -146,8 +160,10 @@ std::vector<RecommendedMovie> similar_movies(Connection& connection, const Serve
                           " has no embedding in model version " + version.model_version +
                           " (it had no training ratings)");
     }
-  }
-  return movies;
+  };
+  return run_search(connection, statements, search_parameters(std::to_string(movie_id), k, filter),
+                    k, true, require_embedding)
+      .movies;
 }
 
 std::optional<MovieRecord> movie(Connection& connection, const ServedVersion& version,

@@ -39,6 +39,7 @@ struct ServedVersion {
   nlohmann::json metrics = nlohmann::json::object();
   std::string published_at;  // UTC, ISO 8601.
   std::string dataset_name;
+  std::optional<double> mean_rating;  // mf: the mean training rating, when recorded.
 };
 
 // Restricts the movies a recommendation may return.
@@ -84,7 +85,9 @@ inline constexpr int kMaxResults = 1000;
 // prepared statements are created on first use and cached by the Connection.
 void configure_session(Connection& connection, const SearchSettings& settings = {});
 
-// Returns true when the connection runs a query on the publications table.
+// Returns true when the connection runs a query on the publications table, false when the
+// server responds with an error (no such table, no permission). Throws the DatabaseError,
+// with connection_lost() true, when the connection is broken, so that a pool replaces it.
 bool check_health(Connection& connection);
 
 // Returns the version currently served, or std::nullopt when nothing is published yet.

@@ -118,11 +118,15 @@ std::vector<RecommendedMovie> parse_recommendations(const Result& result) {
 // graph does not lead to every movie. The best matches may then be among the movies it never
 // returned, and scoring every movie is the only way to be sure.
 SearchResult run_search(Connection& connection, const SearchStatements& statements,
-                        const Parameters& parameters, int k, bool allow_exact) {
+                        const Parameters& parameters, int k, bool allow_exact,
+                        const std::function<void()>& before_exact) {
   Result approximate = connection.execute_prepared(statements.approximate, parameters);
   std::int64_t candidates = approximate.rows() > 0 ? approximate.int64(0, 5) : 0;
   if (!allow_exact || candidates >= static_cast<std::int64_t>(k) * kCandidatesPerResult) {
     return {parse_recommendations(approximate), false};
+  }
+  if (approximate.rows() == 0 && before_exact) {
+    before_exact();
   }
   return {parse_recommendations(connection.execute_prepared(statements.exact, parameters)), true};
 }

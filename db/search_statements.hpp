@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "db/connection.hpp"
@@ -37,7 +38,10 @@ struct SearchResult {
 
 // Runs the approximate search, and the exact one when the index scan found fewer than
 // kCandidatesPerResult * k matching movies (see search_statements.cpp) and `allow_exact`.
+// When the approximate search returned no row at all, which is also what an unknown user or
+// movie in $1 gives, `before_exact` runs first: it throws to stop before a scan of every movie.
 SearchResult run_search(Connection& connection, const SearchStatements& statements,
-                        const Parameters& parameters, int k, bool allow_exact = true);
+                        const Parameters& parameters, int k, bool allow_exact = true,
+                        const std::function<void()>& before_exact = {});
 
 }  // namespace recsys::db

@@ -35,6 +35,39 @@ TEST(ResolveDatabaseUrl, OptionThenEnvironment) {
   EXPECT_EQ(db::resolve_database_url(""), "");
 }
 
+// Without a URL, libpq reads PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE; the test
+// cluster listens on a port other than PostgreSQL's 5432, so PGPORT must be honored.
+TEST(Connection, PgVariablesNameTheServer) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(PostgresEnvironment::database_url().c_str(), &error);
+  ASSERT_NE(options, nullptr) << (error != nullptr ? error : "");
+  const std::vector<std::pair<std::string, std::string>> names = {{"host", "PGHOST"},
+                                                                  {"port", "PGPORT"},
+                                                                  {"user", "PGUSER"},
+                                                                  {"password", "PGPASSWORD"},
+                                                                  {"dbname", "PGDATABASE"}};
+  std::string port;
+  for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+    for (const auto& [keyword, variable] : names) {
+      if (keyword == option->keyword && option->val != nullptr) {
+        setenv(variable.c_str(), option->val, 1);
+        port = keyword == "port" ? option->val : port;
+      }
+    }
+  }
+  PQconninfoFree(options);
+  unsetenv("DATABASE_URL");
+
+  db::Connection connection(db::resolve_database_url(""));
+  EXPECT_TRUE(connection.is_healthy());
+  if (!port.empty()) {
+    EXPECT_EQ(std::string(PQport(connection.get())), port);
+  }
+  for (const auto& [keyword, variable] : names) {
+    unsetenv(variable.c_str());
+  }
+}
+
 TEST(Connection, FailureMessageHidesPassword) {
   // Port 1 on loopback has no server: the connection is refused at once.
   try {

@@ -8,7 +8,12 @@
 namespace recsys::testing {
 namespace {
 
-using PublishTest = DatabaseTest;
+class PublishTest : public DatabaseTest {
+ protected:
+  db::PublishResult publish_with(const ModelDirectory& model, const db::PublishOptions& options) {
+    return db::publish(*connection_, model, options);
+  }
+};
 
 std::string state_of(db::Connection& connection, std::int64_t publication_id) {
   db::Result result = connection.execute("SELECT state FROM publications WHERE publication_id = $1",
@@ -43,6 +48,29 @@ TEST_F(PublishTest, PublishServesTheNewVersion) {
                                          std::to_string(result.publication_id) + ".users)");
   EXPECT_EQ(counts.int64(0, 0), shape.movies);
   EXPECT_EQ(counts.int64(0, 1), shape.users);
+}
+
+TEST_F(PublishTest, MeanRatingIsRecordedForTheService) {
+  auto model = round_trip(make_test_model({}), work_directory_, "v1");
+  db::PublishOptions options;
+  options.model_version = "with-mean";
+  options.mean_rating = 3.529860;
+  publish_with(model, options);
+  auto connection = connect();
+  auto served = db::served_version(connection);
+  ASSERT_TRUE(served.has_value());
+  ASSERT_TRUE(served->mean_rating.has_value());
+  EXPECT_EQ(*served->mean_rating, 3.529860);
+
+  options.model_version = "without-mean";
+  options.mean_rating.reset();
+  publish_with(model, options);
+  EXPECT_FALSE(db::served_version(connection)->mean_rating.has_value());
+
+  options.model_version = "nan-mean";
+  options.mean_rating = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(publish_with(model, options), Error);
+  EXPECT_EQ(db::served_version(connection)->model_version, "without-mean");
 }
 
 TEST_F(PublishTest, CatalogAndDemographicsRoundTrip) {

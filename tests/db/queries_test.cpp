@@ -179,6 +179,59 @@ TEST_F(QueriesTest, UnknownIdsAreNotFound) {
   EXPECT_THROW(db::similar_movies(*connection_, served_, 999999, 10), db::NotFoundError);
 }
 
+// Returns how often the server planned, and so ran, the prepared statement `name` on this
+// connection.
+std::int64_t executions(db::Connection& connection, const std::string& name) {
+  db::Result result = connection.execute(
+      "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE name = $1", {name});
+  return result.rows() > 0 ? result.int64(0, 0) : -1;
+}
+
+// An unknown id is settled by the index search and a primary-key lookup: the exact search,
+// which scores every movie, must not run for it. A filter that matches nothing still runs it.
+TEST_F(QueriesTest, UnknownIdsNeverRunTheExactSearch) {
+  auto user_search = db::prepare_user_search(*connection_, served_);
+  auto similar_search = db::prepare_similar_search(*connection_, served_);
+
+  EXPECT_THROW(db::recommend_for_user(*connection_, served_, 42, 10, {}), db::NotFoundError);
+  db::RecommendationFilter rare;
+  rare.genre = "Rare";
+  EXPECT_THROW(db::recommend_for_user(*connection_, served_, -1, 10, rare), db::NotFoundError);
+  EXPECT_THROW(db::similar_movies(*connection_, served_, 999999, 10), db::NotFoundError);
+  EXPECT_EQ(executions(*connection_, user_search.approximate), 2);
+  EXPECT_EQ(executions(*connection_, user_search.exact), 0);
+  EXPECT_EQ(executions(*connection_, similar_search.approximate), 1);
+  EXPECT_EQ(executions(*connection_, similar_search.exact), 0);
+
+  db::RecommendationFilter nothing;
+  nothing.genre = "No such genre";
+  EXPECT_TRUE(db::recommend_for_user(*connection_, served_, 1000, 10, nothing).empty());
+  EXPECT_EQ(executions(*connection_, user_search.exact), 1);
+}
+
+// check_health throws for a broken connection, which the pool replaces, and returns false
+// for a server that responds without the recsys schema.
+TEST_F(QueriesTest, HealthCheckReportsALostConnection) {
+  auto connection = connect();
+  ASSERT_TRUE(db::check_health(connection));
+  std::string pid(connection.execute("SELECT pg_backend_pid()").text(0, 0));
+  // The second argument makes pg_terminate_backend wait until the backend has exited.
+  db::Result terminated =
+      connection_->execute("SELECT pg_terminate_backend($1::integer, 10000)", {pid});
+  ASSERT_EQ(terminated.text(0, 0), "t");
+
+  try {
+    db::check_health(connection);
+    FAIL() << "check_health hid a terminated connection";
+  } catch (const db::DatabaseError& e) {
+    EXPECT_TRUE(e.connection_lost()) << e.what();
+  }
+
+  auto without_schema = connect();
+  without_schema.execute("SET search_path = pg_catalog");
+  EXPECT_FALSE(db::check_health(without_schema));
+}
+
 TEST_F(QueriesTest, InvalidRequestsAreRejected) {
   EXPECT_THROW(db::recommend_for_user(*connection_, served_, 1000, 0, {}), db::InvalidRequestError);
   EXPECT_THROW(db::recommend_for_user(*connection_, served_, 1000, db::kMaxResults + 1, {}),
