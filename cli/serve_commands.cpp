@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "db/connection.hpp"
+#include "db/recommendation_queries.hpp"
 #include "inference/recommendation_service.hpp"
 #include "recsys/version.hpp"
 
@@ -33,7 +34,7 @@ struct ServeOptions {
   int write_timeout_seconds = 5;
   int keep_alive_timeout_seconds = 5;
   int keep_alive_max_requests = 1000;
-  int ef_search = 100;
+  int ef_search = db::SearchSettings{}.ef_search;
   bool no_access_log = false;
 };
 

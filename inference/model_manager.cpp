@@ -105,8 +105,9 @@ ModelManager::ReloadResult ModelManager::reload(const std::string& reason) {
   }
   if (served->model_type == "mf" && loaded->mean_rating_source == "estimated") {
     spdlog::warn(
-        "mf version {} publishes no mean_rating metric; fold-in uses mu = {:.4f} "
-        "estimated from the user biases",
+        "mf version {} was published without its mean training rating; fold-in uses mu = "
+        "{:.4f} estimated from the user biases (publish a model directory that records "
+        "mean_rating)",
         served->model_version, loaded->fold_in.mean_rating);
   }
 

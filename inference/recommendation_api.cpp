@@ -278,14 +278,10 @@ void RecommendationApi::readiness(httplib::Response& response) {
   bool database_ok = false;
   std::string database_problem;
   try {
-    database_ok = pool_.run([](db::Connection& connection) {
-      bool healthy = db::check_health(connection);
-      if (!healthy && PQstatus(connection.get()) != CONNECTION_OK) {
-        // Reported as lost, so the pool replaces the connection and checks once more.
-        throw db::DatabaseError("health check: the connection is broken", "", true);
-      }
-      return healthy;
-    });
+    // A lost connection throws out of check_health, so the pool replaces it and checks once
+    // more on a new one. A second loss or a failed connect lands in the catch below.
+    database_ok =
+        pool_.run([](db::Connection& connection) { return db::check_health(connection); });
     if (!database_ok) {
       database_problem = "the publications table is not readable";
     }
@@ -316,21 +312,27 @@ void RecommendationApi::model_description(httplib::Response& response) {
                 {"served", registry->name == version.model_name &&
                                registry->version == version.model_version}};
   }
-  write_json(response, 200,
-             {{"name", version.model_name},
-              {"version", version.model_version},
-              {"run_id", version.run_id},
-              {"model_type", version.model_type},
-              {"dimension", version.dimension},
-              {"hyperparameters", version.hyperparameters},
-              {"metrics", version.metrics},
-              {"dataset", version.dataset_name},
-              {"publication_id", version.publication_id},
-              {"published_at", version.published_at},
-              {"loaded_at", model->loaded_at},
-              {"movies_with_embedding", model->fold_in.movie_rows.size()},
-              {"champion", champion},
-              {"service_version", std::string(kVersion) + " (" + kGitCommit + ")"}});
+  write_json(
+      response, 200,
+      {{"name", version.model_name},
+       {"version", version.model_version},
+       {"run_id", version.run_id},
+       {"model_type", version.model_type},
+       {"dimension", version.dimension},
+       {"hyperparameters", version.hyperparameters},
+       {"metrics", version.metrics},
+       {"dataset", version.dataset_name},
+       {"publication_id", version.publication_id},
+       {"published_at", version.published_at},
+       {"loaded_at", model->loaded_at},
+       {"mean_rating", version.model_type == "mf" ? nlohmann::json(model->fold_in.mean_rating)
+                                                  : nlohmann::json(nullptr)},
+       {"mean_rating_source", model->mean_rating_source.empty()
+                                  ? nlohmann::json(nullptr)
+                                  : nlohmann::json(model->mean_rating_source)},
+       {"movies_with_embedding", model->fold_in.movie_rows.size()},
+       {"champion", champion},
+       {"service_version", std::string(kVersion) + " (" + kGitCommit + ")"}});
 }
 
 void RecommendationApi::reload(httplib::Response& response) {

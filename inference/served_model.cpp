@@ -20,10 +20,15 @@ std::string utc_now_iso8601() {
   return text;
 }
 
-// Returns mu of an mf model: the "mean_rating" metric when the publication carries one, else
-// the mean over users of the folded column b_u + mu, whose b_u average close to zero.
+// Returns mu of an mf model: the mean training rating that `recsys publish` recorded from the
+// model directory, else a "mean_rating" metric of an older publication. Without either, it
+// estimates mu as the mean over users of the folded column b_u + mu, off by the mean b_u.
 double mean_rating_of(db::Connection& connection, const db::ServedVersion& version,
                       const std::string& schema, std::string& source) {
+  if (version.mean_rating) {
+    source = "model";
+    return *version.mean_rating;
+  }
   for (const char* key : {"mean_rating", "global_mean"}) {
     auto found = version.metrics.find(key);
     if (found != version.metrics.end() && found->is_number()) {
@@ -36,7 +41,6 @@ double mean_rating_of(db::Connection& connection, const db::ServedVersion& versi
   auto result = connection.execute("SELECT avg((embedding::real[])[" +
                                    std::to_string(bias_element) + "]) FROM " + schema + ".users");
   source = "estimated";
-  // TODO: exact only once `recsys train` records mu; the estimate is off by the mean b_u.
   return result.is_null(0, 0) ? 0.0 : result.float64(0, 0);
 }
 

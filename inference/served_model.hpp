@@ -17,7 +17,8 @@ struct ServedModel {
   FoldInModel fold_in;
   std::vector<std::string> genres;  // Genre names of the catalog, sorted.
   std::string loaded_at;            // UTC, ISO 8601.
-  // mf only: where mu came from, "metrics" or "estimated" (mean of the users' b_u + mu).
+  // mf only: where mu came from: "model" (recorded by recsys publish), "metrics" or
+  // "estimated" (mean of the users' b_u + mu, for models that did not record it).
   std::string mean_rating_source;
 };
 

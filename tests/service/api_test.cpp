@@ -334,6 +334,8 @@ TEST_F(ServiceApi, HealthReadinessAndModel) {
                                std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
       << model["published_at"];
   EXPECT_TRUE(model["champion"].is_null());  // The registry lookup is off in these tests.
+  EXPECT_TRUE(model["mean_rating"].is_null()) << "an implicit model has no mean rating";
+  EXPECT_TRUE(model["mean_rating_source"].is_null());
 }
 
 TEST_F(ServiceApi, UnknownRoutesAndMethods) {

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -245,6 +246,36 @@ TEST(ServiceLifecycle, DatabaseRestartUnderLoadRecovers) {
   auto log = service.log();
   EXPECT_NE(log.find("lost, reconnecting"), std::string::npos) << log;
   EXPECT_NE(log.find("database connection to"), std::string::npos) << log;
+}
+
+// Without other traffic, GET /readyz alone must notice that the pooled connections died with
+// the database (503), replace them and turn ready again once it is back.
+TEST(ServiceLifecycle, ReadinessFollowsTheDatabase) {
+  auto& environment = ServiceEnvironment::get();
+  environment.publish(environment.model_directory("als"), "1");
+  ServiceProcess service({"--reload-interval", "0", "--threads", "2"}, "readiness.log");
+  ASSERT_TRUE(service.wait_ready()) << service.log();
+
+  environment.stop_database();
+  auto down = service.client()->Get("/readyz");
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->status, 503) << down->body;
+  auto body = json::parse(down->body);
+  EXPECT_EQ(body["database"], "unavailable") << body;
+  EXPECT_EQ(body["error"]["code"], "not_ready") << body;
+  EXPECT_EQ(body["model"]["version"], "1") << "the loaded model stays in memory";
+
+  environment.start_database();
+  EXPECT_TRUE(service.wait_ready(30)) << service.log();
+  auto metrics = service.client()->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("recommender_ready 1"), std::string::npos);
+  std::smatch lost;
+  ASSERT_TRUE(std::regex_search(metrics->body, lost,
+                                std::regex(R"(recommender_db_connections_lost_total (\d+))")))
+      << metrics->body;
+  EXPECT_GE(std::stoi(lost[1]), 1) << "the broken connection was not reported as lost";
+  EXPECT_NE(service.log().find("reconnected"), std::string::npos) << service.log();
 }
 
 TEST(ServiceLifecycle, StartsWithoutDatabaseAndBecomesReady) {

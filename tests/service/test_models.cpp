@@ -1,6 +1,7 @@
 #include "test_models.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <random>
@@ -102,6 +103,23 @@ void write_trained_model(const Dataset& dataset, const std::string& model_type,
   out.users = dataset.users;
   out.genres = dataset.genres;
   write_model_directory(out, directory);
+
+  // An mf model directory records mu, the mean training rating, for the service's fold-in.
+  // Added here unless the training stage already wrote it.
+  if (model_type == "mf") {
+    nlohmann::json metadata = nlohmann::json::parse(std::ifstream(directory / "model.json"));
+    if (!metadata.contains("mean_rating")) {
+      double sum = std::accumulate(matrix.user_ratings.begin(), matrix.user_ratings.end(), 0.0);
+      metadata["mean_rating"] =
+          static_cast<float>(sum / static_cast<double>(matrix.user_ratings.size()));
+      std::ofstream(directory / "model.json") << metadata.dump(2) << '\n';
+    }
+  }
+}
+
+double recorded_mean_rating(const std::filesystem::path& directory) {
+  auto metadata = nlohmann::json::parse(std::ifstream(directory / "model.json"));
+  return metadata.at("mean_rating").get<double>();
 }
 
 void train_movielens_model(const std::filesystem::path& data,

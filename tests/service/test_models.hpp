@@ -20,10 +20,14 @@ Dataset make_synthetic_dataset();
 int synthetic_group(std::int64_t id);
 
 // Trains `model_type` ("als", "mf", "popularity") with `hyperparameters` on every rating of
-// `dataset` using the training library, and writes the model directory to `directory`.
+// `dataset` using the training library, and writes the model directory to `directory`. An mf
+// directory's model.json records mean_rating, the mean training rating.
 void write_trained_model(const Dataset& dataset, const std::string& model_type,
                          const std::string& hyperparameters_json,
                          const std::filesystem::path& directory);
+
+// The mean_rating that the model.json of `directory` records; throws when it has none.
+double recorded_mean_rating(const std::filesystem::path& directory);
 
 // Trains the default ALS model on the u1 split of the MovieLens 100k copy at `data` with the
 // training library, as `recsys train --split u1` does, writing the model directory.
