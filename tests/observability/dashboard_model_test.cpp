@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -155,6 +156,7 @@ TEST(Dashboard, ReadsServiceMetricsAndRecordedSeries) {
       "recommender_inference_duration_seconds_bucket",
       "recommender_db_query_duration_seconds_bucket",
       "recommender_model_info",
+      "recommender_champion_model_info",
       "recommender_db_pool_connections",
       "process_cpu_seconds_total",
       "process_resident_memory_bytes",
@@ -170,6 +172,25 @@ TEST(Dashboard, ReadsServiceMetricsAndRecordedSeries) {
       EXPECT_EQ(recorded.count(name), 1u) << name << " is not recorded by recording.yml";
     }
   }
+}
+
+// The overview shows the served version next to the registry champion, and whether they
+// match, the comparison that the alert RecommenderModelNotChampion makes.
+TEST(Dashboard, ShowsServedVersionAndChampion) {
+  std::map<std::string, std::string> expressions;
+  for (const auto& panel : all_panels(load_dashboard())) {
+    for (const auto& target : panel.value("targets", nlohmann::json::array())) {
+      expressions[panel.value("title", "")] += target.value("expr", "");
+    }
+  }
+  ASSERT_EQ(expressions.count("Served model version"), 1u);
+  ASSERT_EQ(expressions.count("Registry champion version"), 1u);
+  ASSERT_EQ(expressions.count("Serves the champion"), 1u);
+  EXPECT_NE(expressions["Served model version"].find("recommender_model_info"), std::string::npos);
+  EXPECT_NE(expressions["Registry champion version"].find("recommender_champion_model_info"),
+            std::string::npos);
+  const std::string& comparison = expressions["Serves the champion"];
+  EXPECT_NE(comparison.find("on (job, instance, name, version)"), std::string::npos) << comparison;
 }
 
 TEST(GrafanaProvisioning, ProviderLoadsDashboardFolder) {

@@ -1,6 +1,7 @@
 // Every PromQL expression of the dashboard and the rules, evaluated by the real Prometheus
 // against the real `recsys serve` after real traffic. A dashboard or recording rule query
-// that returns nothing fails, so renaming a metric in the service breaks this test.
+// that returns nothing fails, and so does an alert whose input series return nothing, so
+// renaming a metric in the service breaks this test.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -16,12 +17,14 @@
 #include "observability/child_process.hpp"
 #include "observability/live_stack.hpp"
 #include "observability/promql_sources.hpp"
+#include "tracking/file_model_registry.hpp"
 
 namespace recsys::testing {
 namespace {
 
 const std::filesystem::path kSourceDir(RECSYS_SOURCE_DIR);
 const std::string kRecommendationsRoute = "/recommendations/{user_id}";
+const std::string kModelName = "movielens-recommender";
 
 // Grafana's $__rate_interval is at least four scrape intervals; the stack scrapes every
 // second, and 30s covers the whole traffic phase.
@@ -49,9 +52,10 @@ class LiveQueries : public ::testing::Test {
       stack_->send_traffic(8);
       // The last recording rule of each group has data once its group has evaluated
       // after the traffic.
-      for (const char* expr :
-           {"instance_route:http_request_duration_seconds:p99_rate5m",
-            "instance_stage:recommender_inference_duration_seconds:mean_rate5m"}) {
+      // The champion series appears once the service has read the registry.
+      for (const char* expr : {"instance_route:http_request_duration_seconds:p99_rate5m",
+                               "instance_stage:recommender_inference_duration_seconds:mean_rate5m",
+                               "recommender_champion_model_info"}) {
         if (!stack_->wait_for_data(expr)) {
           setup_error_ = std::string("no data for ") + expr + " after the traffic";
         }
@@ -154,6 +158,62 @@ TEST_F(LiveQueries, RulesEvaluateWithoutErrors) {
       rule_count,
       static_cast<int>(rule_queries(kSourceDir / "prometheus" / "rules" / "recording.yml").size() +
                        rule_queries(kSourceDir / "prometheus" / "rules" / "alerts.yml").size()));
+}
+
+// An alert expression is usually empty, so each series it reads must return data on its
+// own. A renamed metric would otherwise silence the alert for good.
+TEST_F(LiveQueries, AlertInputSeriesReturnData) {
+  for (const auto& query : rule_queries(kSourceDir / "prometheus" / "rules" / "alerts.yml")) {
+    const auto names = metric_names(query.expr);
+    EXPECT_FALSE(names.empty()) << query.origin;
+    for (const auto& name : names) {
+      auto answer = stack_->prometheus().query(name + "{job=\"recommender\"}");
+      ASSERT_EQ(answer.value("status", ""), "success") << query.origin << ": " << name;
+      EXPECT_FALSE(answer["data"]["result"].empty())
+          << query.origin << " reads " << name << ", which has no data";
+    }
+  }
+}
+
+// Moving the champion alias to a new version makes the served model older than the champion.
+// The service reports the new champion, the alert condition becomes true, and the dashboard
+// shows that the champion is not served. Moving the alias back clears both.
+TEST_F(LiveQueries, ChampionAlertFiresWhenAliasMoves) {
+  std::string alert_expr;
+  for (const auto& query : rule_queries(kSourceDir / "prometheus" / "rules" / "alerts.yml")) {
+    if (query.origin == "alert RecommenderModelNotChampion") {
+      alert_expr = query.expr;
+    }
+  }
+  ASSERT_FALSE(alert_expr.empty());
+  std::string serves_champion_expr;
+  for (const auto& query : load_dashboard_queries()) {
+    if (query.origin == "panel 'Serves the champion' target A") {
+      serves_champion_expr = substitute_variables(query.expr, {{"instance", ".*"}});
+    }
+  }
+  ASSERT_FALSE(serves_champion_expr.empty());
+  ASSERT_TRUE(stack_->wait_for_no_data(alert_expr)) << "the served model is not the champion";
+
+  tracking::FileModelRegistry registry(stack_->tracking_root());
+  const auto served = registry.get_model_version_by_alias(kModelName, "champion");
+  const auto newer =
+      registry.create_model_version(kModelName, served.source, served.run_id, served.tags);
+  registry.set_registered_model_alias(kModelName, "champion", newer.version);
+
+  EXPECT_TRUE(stack_->wait_for_data(alert_expr))
+      << "the alert condition stayed false after the champion moved to version " << newer.version;
+  auto answer = stack_->prometheus().query(alert_expr);
+  ASSERT_FALSE(answer["data"]["result"].empty()) << describe(answer);
+  EXPECT_EQ(answer["data"]["result"][0]["metric"]["version"], served.version) << describe(answer);
+  auto dashboard = stack_->prometheus().query(serves_champion_expr);
+  ASSERT_EQ(dashboard["data"]["result"].size(), 1u) << describe(dashboard);
+  EXPECT_EQ(dashboard["data"]["result"][0]["value"][1], "0") << describe(dashboard);
+
+  registry.set_registered_model_alias(kModelName, "champion", served.version);
+  registry.delete_model_version(kModelName, newer.version);
+  EXPECT_TRUE(stack_->wait_for_no_data(alert_expr))
+      << "the alert condition stayed true after the champion moved back";
 }
 
 // A healthy service with a model and a database trips none of the alert conditions. The

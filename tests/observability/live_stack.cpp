@@ -12,6 +12,7 @@ namespace {
 
 const std::filesystem::path kSourceDir(RECSYS_SOURCE_DIR);
 constexpr std::chrono::milliseconds kPollInterval{500};
+constexpr const char* kChampionUri = "models:/movielens-recommender@champion";
 
 std::string run_or_throw(const std::vector<std::string>& argv,
                          const std::vector<std::pair<std::string, std::string>>& environment = {}) {
@@ -84,11 +85,13 @@ void LiveStack::start_database() {
 
 void LiveStack::publish_model(const std::filesystem::path& movielens_dir) {
   auto model_dir = work_->path() / "model";
+  tracking_root_ = work_->path() / "mlruns";
   run_or_throw({RECSYS_BINARY, "db", "migrate", "--database-url", database_url_});
   run_or_throw({RECSYS_BINARY, "train", "--data", movielens_dir.string(), "--split", "u1", "--out",
-                model_dir.string()});
-  run_or_throw({RECSYS_BINARY, "publish", "--database-url", database_url_, "--model-dir",
-                model_dir.string()});
+                model_dir.string(), "--tracking-uri", tracking_root_.string(), "--register"});
+  run_or_throw({RECSYS_BINARY, "publish", "--database-url", database_url_, "--model",
+                std::string(kChampionUri), "--tracking-uri", tracking_root_.string(), "--cache-dir",
+                (work_->path() / "cache").string()});
 }
 
 void LiveStack::start_service() {
@@ -96,13 +99,23 @@ void LiveStack::start_service() {
   service_address_ = "127.0.0.1:" + std::to_string(service_port_);
 
   ChildProcessOptions options;
-  // The champion lookup is off because this stack has no model registry.
-  options.argv = {RECSYS_BINARY,    "serve",
-                  "--host",         "127.0.0.1",
-                  "--port",         std::to_string(service_port_),
-                  "--database-url", database_url_,
-                  "--champion",     "",
-                  "--threads",      "4"};
+  // A one-second reload interval lets a test see a moved champion alias within seconds.
+  options.argv = {RECSYS_BINARY,
+                  "serve",
+                  "--host",
+                  "127.0.0.1",
+                  "--port",
+                  std::to_string(service_port_),
+                  "--database-url",
+                  database_url_,
+                  "--champion",
+                  kChampionUri,
+                  "--tracking-uri",
+                  tracking_root_.string(),
+                  "--reload-interval",
+                  "1",
+                  "--threads",
+                  "4"};
   options.log_file = work_->path() / "serve.log";
   service_ = std::make_unique<ChildProcess>(options);
 
@@ -136,6 +149,17 @@ void LiveStack::send_traffic(int rounds) {
     client.Get("/no-such-path");
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
+}
+
+bool LiveStack::wait_for_no_data(const std::string& expr, int attempts) {
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    auto answer = prometheus_->query(expr);
+    if (answer.value("status", "") == "success" && answer["data"]["result"].empty()) {
+      return true;
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  return false;
 }
 
 bool LiveStack::wait_for_data(const std::string& expr, int attempts) {

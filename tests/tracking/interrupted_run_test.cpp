@@ -1,5 +1,5 @@
-// A real training run stopped by SIGTERM or SIGINT ends its MLflow run KILLED, not RUNNING:
-// run_training catches the signal between iterations and the MLflow observer records it.
+// A real training run stopped by SIGTERM or SIGINT ends its MLflow run KILLED, not RUNNING.
+// run_training catches the signal between iterations, and the MLflow observer records it.
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>  // Before httplib.h, whose <resolv.h> defines a macro _res that breaks Eigen.

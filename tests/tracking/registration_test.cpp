@@ -287,7 +287,7 @@ TEST(RestRegistration, HalfUploadedModelCreatesNoVersion) {
 constexpr const char* kCreateVersion = "/api/2.0/mlflow/model-versions/create";
 constexpr const char* kSearchVersions = "/api/2.0/mlflow/model-versions/search";
 
-// The create request reaches the server and takes effect, but its response is lost: the
+// The create request reaches the server and takes effect, but its response is lost, so the
 // retry must find that version instead of creating a second one.
 TEST(RestRegistration, LostCreateResponseCreatesOneVersion) {
   MockMlflowServer server;
@@ -304,7 +304,7 @@ TEST(RestRegistration, LostCreateResponseCreatesOneVersion) {
   EXPECT_EQ(server.alias_target("movielens-recommender", "champion"), "1");
 }
 
-// A gateway can answer 5xx after the tracking server committed the version.
+// A gateway can return 5xx after the tracking server committed the version.
 TEST(RestRegistration, ServerErrorAfterCreateCreatesOneVersion) {
   MockMlflowServer server;
   TempDirectory temp;

@@ -108,8 +108,8 @@ TEST(RestClient, RetriesAfterTimeout) {
   EXPECT_EQ(server.count_requests("GET", kGetByName), 2);
 }
 
-// The experiment is created, but the response is lost: the check finds it, so the request is
-// not sent again.
+// The experiment is created, but the response is lost. The check finds the experiment, so the
+// request is not sent again.
 TEST(RestClient, RetryCheckReturnsEarlierResult) {
   MockMlflowServer server;
   server.drop_next_after_handling("POST", kCreateExperiment, 1);
