@@ -33,7 +33,8 @@ struct BenchOptions {
   int threads = 2;    // pgbench and wrk threads.
   int duration = 20;  // Seconds of each run.
   int k = 10;
-  int service_pid = 0;  // For the resident memory; 0 skips it.
+  int ef_search = recsys::db::SearchSettings{}.ef_search;  // The same as recsys serve --ef-search.
+  int service_pid = 0;                                     // For the resident memory; 0 skips it.
   std::string work_dir = "/tmp/recsys-service-bench";
 };
 
@@ -113,11 +114,19 @@ RunResult run_pgbench(const BenchOptions& options) {
   fs::create_directories(directory);
   std::ofstream(directory / "user_search.sql") << pgbench_script(options);
 
-  std::string command = "cd " + directory.string() + " && pgbench -n -M prepared -c " +
-                        std::to_string(options.clients) + " -j " + std::to_string(options.threads) +
-                        " -T " + std::to_string(options.duration) +
-                        " -f user_search.sql -l --log-prefix=latency '" + options.database_url +
-                        "'";
+  // The session settings the service's pool applies to every connection
+  // (db::configure_session), so that pgbench's sessions search the index the same way.
+  recsys::db::SearchSettings search;
+  search.ef_search = options.ef_search;
+  std::string session =
+      "PGOPTIONS='-c hnsw.ef_search=" + std::to_string(search.ef_search) +
+      " -c hnsw.iterative_scan=" + (search.iterative_scan ? "relaxed_order" : "off") +
+      " -c hnsw.max_scan_tuples=" + std::to_string(search.max_scan_tuples) + " -c jit=off'";
+  std::string command =
+      "cd " + directory.string() + " && " + session + " pgbench -n -M prepared -c " +
+      std::to_string(options.clients) + " -j " + std::to_string(options.threads) + " -T " +
+      std::to_string(options.duration) + " -f user_search.sql -l --log-prefix=latency '" +
+      options.database_url + "'";
   int status = 0;
   std::string output = run_shell(command, status);
   if (status != 0) {
@@ -265,6 +274,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", options.threads, "pgbench and wrk threads")->capture_default_str();
   app.add_option("--duration", options.duration, "Seconds per run")->capture_default_str();
+  app.add_option("--ef-search", options.ef_search,
+                 "hnsw.ef_search of pgbench's sessions; the same as recsys serve --ef-search")
+      ->capture_default_str();
   app.add_option("--service-pid", options.service_pid, "Process id of recsys serve, for its RSS");
   app.add_option("--work-dir", options.work_dir, "Directory for scripts and pgbench logs")
       ->capture_default_str();

@@ -9,6 +9,7 @@
 #   DURATION       seconds per run (default 20)
 #   CLIENTS        pgbench clients and wrk connections (default 16)
 #   SERVE_THREADS  recsys serve --threads (default 16: one worker per keep-alive connection)
+#   EF_SEARCH      hnsw.ef_search of the service and of pgbench (default: recsys serve's)
 #   DB_PORT, SERVICE_PORT   loopback ports (default 55439 and 18080)
 set -euo pipefail
 
@@ -19,6 +20,8 @@ bench=$build/bench/service_bench
 duration=${DURATION:-20}
 clients=${CLIENTS:-16}
 serve_threads=${SERVE_THREADS:-16}
+ef_options=()
+[[ -n ${EF_SEARCH:-} ]] && ef_options=(--ef-search "$EF_SEARCH")
 db_port=${DB_PORT:-55439}
 service_port=${SERVICE_PORT:-18080}
 
@@ -61,7 +64,8 @@ fi
 "$recsys" publish --database-url "$database_url" --model-dir "$work/model" --model-version bench
 
 "$recsys" serve --host 127.0.0.1 --port "$service_port" --threads "$serve_threads" \
-  --database-url "$database_url" --champion '' --no-access-log 2>"$work/serve.log" &
+  --database-url "$database_url" --champion '' --no-access-log "${ef_options[@]}" \
+  2>"$work/serve.log" &
 service_pid=$!
 for _ in $(seq 1 100); do
   if curl -fs "http://127.0.0.1:$service_port/readyz" >/dev/null; then
@@ -77,6 +81,8 @@ curl -fs "http://127.0.0.1:$service_port/readyz" >/dev/null || {
 
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p')"
 echo "recsys serve --threads $serve_threads; $clients clients for $duration s per run"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$bench" --database-url "$database_url" --service-url "http://127.0.0.1:$service_port" \
   --service-pid "$service_pid" --users 943 --clients "$clients" --duration "$duration" \
-  --work-dir "$work/bench"
+  --work-dir "$work/bench" "${ef_options[@]}"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
