@@ -7,6 +7,9 @@ namespace recsys::tracking {
 
 namespace {
 
+// The stage MLflow gives a deleted version that a store still lists.
+constexpr const char* kDeletedStage = "Deleted_Internal";
+
 std::string without_trailing_slashes(std::string uri) {
   while (uri.size() > 1 && uri.back() == '/') {
     uri.pop_back();
@@ -26,12 +29,13 @@ std::unique_ptr<ModelRegistry> open_model_registry(const TrackingConfig& config)
 std::optional<ModelVersion> find_version_of_run(ModelRegistry& registry, const std::string& name,
                                                 const std::string& run_id,
                                                 const std::string& source) {
-  const std::string wanted_source = without_trailing_slashes(source);
+  const std::string expected_source = without_trailing_slashes(source);
   std::optional<ModelVersion> newest;
   for (ModelVersion& version : registry.search_model_versions_of_run(run_id)) {
     const bool matches = version.name == name && version.run_id == run_id &&
-                         without_trailing_slashes(version.source) == wanted_source &&
-                         version.status != ModelVersionStatus::kFailedRegistration;
+                         without_trailing_slashes(version.source) == expected_source &&
+                         version.status != ModelVersionStatus::kFailedRegistration &&
+                         version.current_stage != kDeletedStage;
     if (matches && (!newest || std::stol(version.version) > std::stol(newest->version))) {
       newest = std::move(version);
     }

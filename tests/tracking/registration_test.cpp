@@ -136,6 +136,19 @@ TEST_F(FileRegistration, RegisteringRunAgainReusesVersion) {
   EXPECT_EQ(champion(), first.version);
 }
 
+TEST_F(FileRegistration, DeletedVersionIsNotReused) {
+  const std::string run = train(0.25);
+  register_model(options_for(uri(), run));
+  FileModelRegistry registry(temp_.path() / "mlruns");
+  registry.delete_model_version("movielens-recommender", "1");
+
+  const RegistrationResult again = register_model(options_for(uri(), run));
+
+  EXPECT_FALSE(again.reused);
+  EXPECT_EQ(again.version, "2");
+  EXPECT_EQ(champion(), "2");
+}
+
 TEST_F(FileRegistration, FailedRunIsRejected) {
   MlflowTrackingOptions options;
   options.tracking_uri = uri();
