@@ -3,12 +3,15 @@
 // (with --report-test) trains the best on the whole training file and reports the test split.
 //
 //   tune_model --model als --grid factors=32,64,128 --grid regularization=10,20,30,50
-//   tune_model --model mf --grid factors=16,32,64 --grid regularization=0.05,0.1,0.15
+//   tune_model --model mf --grid factors=5,10,20 --grid samples=100,200,400
+//   tune_model --model mf --fold-in --grid regularization=0.05,0.1,0.2
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -18,6 +21,7 @@
 #include "data/loader.hpp"
 #include "data/split.hpp"
 #include "evaluate/evaluation.hpp"
+#include "inference/fold_in.hpp"
 #include "train/rating_matrix.hpp"
 #include "train/recommender.hpp"
 #include "train/training_run.hpp"
@@ -35,6 +39,7 @@ struct TuneOptions {
   std::vector<std::string> grid;  // "name=v1,v2,..."
   std::string fixed = "{}";       // Hyperparameters held constant, as JSON.
   bool report_test = false;
+  bool fold_in = false;
   std::vector<std::string> test_folds = {"u1", "u2", "u3", "u4", "u5"};
 };
 
@@ -93,7 +98,45 @@ struct Score {
   double ndcg = 0.0;
   double recall = 0.0;
   double rmse = 0.0;
+  double fold_in_rmse = 0.0;
 };
+
+// Returns the RMSE on carve.test when every user is embedded by the service's fold-in from
+// the user's carve.train ratings, against the trained movie embeddings, instead of trained.
+double fold_in_rmse(const std::string& model, const nlohmann::json& hyperparameters,
+                    const recsys::Embeddings& embeddings, const recsys::Split& carve) {
+  const auto fold_in = recsys::inference::make_fold_in_model(
+      model, hyperparameters, static_cast<int>(embeddings.movies.cols()), embeddings.movie_ids,
+      embeddings.movies, embeddings.mean_rating.value_or(0.0));
+  std::map<std::int64_t, std::vector<std::pair<std::int64_t, double>>> ratings_by_user;
+  for (const recsys::Rating& rating : carve.train) {
+    ratings_by_user[rating.user_id].emplace_back(rating.movie_id, rating.rating);
+  }
+  std::map<std::int64_t, Eigen::Index> movie_rows;
+  for (std::size_t row = 0; row < embeddings.movie_ids.size(); ++row) {
+    movie_rows[embeddings.movie_ids[row]] = static_cast<Eigen::Index>(row);
+  }
+
+  std::map<std::int64_t, std::vector<float>> folded;
+  double squared_error = 0.0;
+  for (const recsys::Rating& rating : carve.test) {
+    auto user = folded.find(rating.user_id);
+    if (user == folded.end()) {
+      user = folded
+                 .emplace(rating.user_id,
+                          recsys::inference::fold_in_user(fold_in, ratings_by_user[rating.user_id]))
+                 .first;
+    }
+    const auto movie = embeddings.movies.row(movie_rows.at(rating.movie_id));
+    double prediction = 0.0;
+    for (Eigen::Index j = 0; j < movie.size(); ++j) {
+      prediction += static_cast<double>(user->second[static_cast<std::size_t>(j)]) * movie(j);
+    }
+    squared_error += (prediction - rating.rating) * (prediction - rating.rating);
+  }
+  return std::sqrt(squared_error /
+                   static_cast<double>(std::max<std::size_t>(carve.test.size(), 1)));
+}
 
 int run(const TuneOptions& options) {
   recsys::LoadOptions load;
@@ -139,9 +182,16 @@ int run(const TuneOptions& options) {
       if (rating_model) {
         score.rmse += result.metrics.at("rmse") / static_cast<double>(carves.size());
       }
+      if (options.fold_in && rating_model) {
+        score.fold_in_rmse += fold_in_rmse(options.model, configuration, embeddings, carves[c]) /
+                              static_cast<double>(carves.size());
+      }
     }
-    fmt::print("{:<70} ndcg_at_10 {:.4f} recall_at_10 {:.4f}{}\n", configuration.dump(), score.ndcg,
-               score.recall, rating_model ? fmt::format(" rmse {:.4f}", score.rmse) : "");
+    fmt::print(
+        "{:<70} ndcg_at_10 {:.4f} recall_at_10 {:.4f}{}{}\n", configuration.dump(), score.ndcg,
+        score.recall, rating_model ? fmt::format(" rmse {:.4f}", score.rmse) : "",
+        options.fold_in && rating_model ? fmt::format(" fold_in_rmse {:.4f}", score.fold_in_rmse)
+                                        : "");
     std::fflush(stdout);
     scores.push_back(score);
   }
@@ -200,6 +250,9 @@ int main(int argc, char** argv) {
   app.add_flag("--report-test", options.report_test,
                "Train the best configuration on the full training files and print the test "
                "metrics of --test-folds");
+  app.add_flag("--fold-in", options.fold_in,
+               "Rating models: also print fold_in_rmse, the validation RMSE when each user is "
+               "embedded from its training ratings by the service's fold-in");
   app.add_option("--test-folds", options.test_folds, "Splits for --report-test")
       ->delimiter(',')
       ->capture_default_str();

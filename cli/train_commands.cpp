@@ -30,6 +30,8 @@ struct TrainCommandOptions {
   double regularization = 0.0;
   double alpha = 0.0;
   int iterations = 0;
+  int burn_in = 0;
+  int samples = 0;
   std::uint64_t seed = 0;
   int threads = 0;
   std::string solver;
@@ -78,6 +80,10 @@ nlohmann::json collect_hyperparameters(const CLI::App& train, const TrainCommand
     values["alpha"] = o.alpha;
   if (given("--iterations"))
     values["iterations"] = o.iterations;
+  if (given("--burn-in"))
+    values["burn_in"] = o.burn_in;
+  if (given("--samples"))
+    values["samples"] = o.samples;
   if (given("--seed"))
     values["seed"] = o.seed;
   if (given("--threads"))
@@ -106,23 +112,35 @@ void add_hyperparameter_options(CLI::App& train, TrainCommandOptions& o) {
   train.add_option(
       "--factors", o.factors,
       fmt::format("Latent factors (als default {}, mf default {})", als.factors, mf.factors));
-  train.add_option(
-      "--regularization", o.regularization,
-      fmt::format("L2 regularization lambda of the factors (als default {}, mf default {})",
-                  als.regularization, mf.regularization));
+  train.add_option("--regularization", o.regularization,
+                   fmt::format("L2 regularization lambda of the factors (als default {}; mf "
+                               "default {}, used by its als solver and by fold-in of new users)",
+                               als.regularization, mf.regularization));
   train.add_option("--alpha", o.alpha,
                    fmt::format("als: confidence per unit of rating (default {})", als.alpha));
   train.add_option("--iterations", o.iterations,
-                   fmt::format("Alternating least squares sweeps (als default {}, mf default {})",
+                   fmt::format("Alternating least squares sweeps (als default {}, mf with "
+                               "--solver als default {})",
                                als.iterations, mf.iterations));
+  train.add_option(
+      "--burn-in", o.burn_in,
+      fmt::format("mf gibbs: sweeps discarded before averaging (default {})", mf.burn_in));
+  train.add_option("--samples", o.samples,
+                   fmt::format("mf gibbs: sweeps averaged into the posterior mean after the "
+                               "burn-in (default {})",
+                               mf.samples));
   train.add_option("--seed", o.seed,
-                   fmt::format("Seed of the initial factors (default {})", als.seed));
+                   fmt::format("Seed of the initial factors and of the mf Gibbs sampler "
+                               "(default {})",
+                               als.seed));
   train.add_option("--threads", o.threads,
                    "Worker threads (default: every hardware thread); results do not depend "
                    "on it");
-  train.add_option(
-      "--solver", o.solver,
-      fmt::format("als: cg (conjugate gradient) or cholesky (default {})", als.solver));
+  train.add_option("--solver", o.solver,
+                   fmt::format("als: cg (conjugate gradient) or cholesky (default {}); mf: gibbs "
+                               "(Bayesian posterior mean) or als (penalized least squares) "
+                               "(default {})",
+                               als.solver, mf.solver));
   train.add_option(
       "--cg-steps", o.cg_steps,
       fmt::format("als: conjugate gradient steps per row and sweep (default {})", als.cg_steps));
@@ -132,9 +150,10 @@ void add_hyperparameter_options(CLI::App& train, TrainCommandOptions& o) {
                                als.confidence));
   train.add_option("--epsilon", o.epsilon,
                    fmt::format("als: scale of the log confidence (default {})", als.epsilon));
-  train.add_option(
-      "--bias-regularization", o.bias_regularization,
-      fmt::format("mf: L2 regularization of the biases (default {})", mf.bias_regularization));
+  train.add_option("--bias-regularization", o.bias_regularization,
+                   fmt::format("mf: L2 regularization of the biases, used by the als solver and "
+                               "by fold-in of new users (default {})",
+                               mf.bias_regularization));
   train.add_option("--weighted-regularization", o.weighted_regularization,
                    fmt::format("mf: scale each row's regularization by its rating count, "
                                "true or false (default {})",
@@ -255,7 +274,10 @@ void add_train_command(CLI::App& app) {
                     "Comma-separated splits to train and evaluate in turn, such as "
                     "u1,u2,u3,u4,u5; prints mean ± standard deviation and writes the first "
                     "fold's model when --out is given");
-  train->add_option("--model", o->run.model, "als, mf or popularity")
+  train
+      ->add_option("--model", o->run.model,
+                   "als (implicit feedback, for recommendations), mf (explicit ratings: use it "
+                   "for rating prediction) or popularity")
       ->capture_default_str()
       ->check(CLI::IsMember({"als", "mf", "popularity"}));
   train->add_option("--out", o->run.out,

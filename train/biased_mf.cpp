@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "train/bayesian_mf.hpp"
 #include "train/hyperparameters.hpp"
 #include "train/parallel.hpp"
 #include "train/random_init.hpp"
@@ -16,14 +17,6 @@ namespace recsys {
 namespace {
 
 constexpr std::int64_t kRowsPerChunk = 64;
-
-// One side of the rating matrix: the ratings of row r are [offsets[r], offsets[r + 1]).
-struct SparseRows {
-  const std::vector<std::int64_t>& offsets;
-  const std::vector<std::int32_t>& columns;
-  const std::vector<float>& ratings;
-  std::int64_t row_count() const { return static_cast<std::int64_t>(offsets.size()) - 1; }
-};
 
 struct SolverScratch {
   RowMatrix features;  // [y_i, 1] for each rating of the row.
@@ -37,7 +30,7 @@ using FactorsAndBias = RowMatrix;
 
 // Solves every row's (factors, bias) as a ridge regression on the other side's fixed factors:
 // the target of rating r_ui is r_ui - mu - (the other side's bias).
-void solve_rows(const SparseRows& rows, const FactorsAndBias& fixed, FactorsAndBias& solved,
+void solve_rows(const RatingRows& rows, const FactorsAndBias& fixed, FactorsAndBias& solved,
                 float mean, const BiasedMfOptions& options, int threads,
                 std::vector<SolverScratch>& scratch) {
   const Eigen::Index factors = options.factors;
@@ -134,7 +127,7 @@ Objective objective(const RatingMatrix& train, const FactorsAndBias& users,
 Embeddings fold_embeddings(const RatingMatrix& train, const FactorsAndBias& users,
                            const FactorsAndBias& movies, float mean, Eigen::Index factors) {
   Embeddings embeddings{train.user_ids, train.movie_ids, RowMatrix(users.rows(), factors + 2),
-                        RowMatrix(movies.rows(), factors + 2)};
+                        RowMatrix(movies.rows(), factors + 2), mean};
   embeddings.users.leftCols(factors) = users.leftCols(factors);
   embeddings.users.col(factors) = users.col(factors).array() + mean;
   embeddings.users.col(factors + 1).setOnes();
@@ -149,6 +142,7 @@ Embeddings fold_embeddings(const RatingMatrix& train, const FactorsAndBias& user
 BiasedMfOptions BiasedMfOptions::from_json(const nlohmann::json& values) {
   HyperparameterReader reader("mf", values);
   BiasedMfOptions options;
+  options.solver = reader.read_choice("solver", options.solver, {"gibbs", "als"});
   options.factors = reader.read_int("factors", options.factors, 1, 4096);
   options.regularization =
       reader.read_double("regularization", options.regularization, 0.0, 1e9, true);
@@ -157,6 +151,8 @@ BiasedMfOptions BiasedMfOptions::from_json(const nlohmann::json& values) {
   options.weighted_regularization =
       reader.read_bool("weighted_regularization", options.weighted_regularization);
   options.iterations = reader.read_int("iterations", options.iterations, 1, 10000);
+  options.burn_in = reader.read_int("burn_in", options.burn_in, 0, 100000);
+  options.samples = reader.read_int("samples", options.samples, 1, 100000);
   options.seed = reader.read_seed("seed", options.seed);
   options.threads = reader.read_int("threads", options.threads, 0, 1024);
   reader.finish();
@@ -164,11 +160,14 @@ BiasedMfOptions BiasedMfOptions::from_json(const nlohmann::json& values) {
 }
 
 nlohmann::json BiasedMfOptions::to_json() const {
-  return {{"factors", factors},
+  return {{"solver", solver},
+          {"factors", factors},
           {"regularization", regularization},
           {"bias_regularization", bias_regularization},
           {"weighted_regularization", weighted_regularization},
           {"iterations", iterations},
+          {"burn_in", burn_in},
+          {"samples", samples},
           {"seed", seed},
           {"threads", resolve_thread_count(threads)}};
 }
@@ -176,17 +175,16 @@ nlohmann::json BiasedMfOptions::to_json() const {
 BiasedMf::BiasedMf(BiasedMfOptions options) : options_(std::move(options)) {}
 
 Embeddings BiasedMf::fit(const RatingMatrix& train, const IterationCallback& on_iteration) {
+  if (options_.solver == "gibbs") {
+    return fit_biased_mf_gibbs(train, options_, on_iteration);
+  }
+
   const int threads = resolve_thread_count(options_.threads);
   const Eigen::Index factors = options_.factors;
-  const SparseRows user_rows{train.user_offsets, train.user_movies, train.user_ratings};
-  const SparseRows movie_rows{train.movie_offsets, train.movie_users, train.movie_ratings};
-
-  double sum = 0.0;
-  for (float rating : train.user_ratings) {
-    sum += rating;
-  }
+  const RatingRows by_user = user_rows(train);
+  const RatingRows by_movie = movie_rows(train);
   const double rating_count = std::max<double>(1.0, static_cast<double>(train.rating_count()));
-  const auto mean = static_cast<float>(sum / rating_count);
+  const auto mean = static_cast<float>(mean_rating(train));
 
   // Random movie factors and zero biases; the first half-sweep solves the users from them.
   FactorsAndBias users = FactorsAndBias::Zero(train.user_count(), factors + 1);
@@ -196,8 +194,8 @@ Embeddings BiasedMf::fit(const RatingMatrix& train, const IterationCallback& on_
 
   std::vector<SolverScratch> scratch(static_cast<std::size_t>(threads));
   for (int iteration = 1; iteration <= options_.iterations; ++iteration) {
-    solve_rows(user_rows, movies, users, mean, options_, threads, scratch);
-    solve_rows(movie_rows, users, movies, mean, options_, threads, scratch);
+    solve_rows(by_user, movies, users, mean, options_, threads, scratch);
+    solve_rows(by_movie, users, movies, mean, options_, threads, scratch);
 
     const Objective current = objective(train, users, movies, mean, options_, threads);
     const double loss = (current.squared_error + current.penalty) / rating_count;

@@ -8,17 +8,24 @@
 
 namespace recsys {
 
-// Hyperparameters of the biased matrix factorization. The defaults were tuned for RMSE on a
-// validation split carved from ML-100k u1.base (docs/tuning.md).
+// Hyperparameters of the biased matrix factorization. The defaults were tuned for RMSE on
+// validation splits carved from ML-100k u1.base (docs/tuning.md).
 struct BiasedMfOptions {
-  int factors = 64;
-  double regularization = 0.12;      // lambda on the factors p_u and q_i.
-  double bias_regularization = 0.1;  // lambda on the biases b_u and b_i.
+  // "gibbs": Bayesian, the posterior mean by Gibbs sampling (fit_biased_mf_gibbs); "als": the
+  // penalized least-squares point estimate by alternating least squares.
+  std::string solver = "gibbs";
+  int factors = 10;
+  int burn_in = 50;   // gibbs: sweeps discarded before averaging.
+  int samples = 200;  // gibbs: sweeps averaged after the burn-in.
+  // als: lambda on the factors p_u and q_i and on the biases b_u and b_i. Fold-in of a new
+  // user in the service solves the same penalized least squares for either solver.
+  double regularization = 0.12;
+  double bias_regularization = 0.1;
   // true scales each row's lambdas by its rating count ("weighted-lambda" regularization of
   // Zhou et al. 2008), so that users and movies with many ratings are shrunk as much per
   // rating as those with few.
   bool weighted_regularization = true;
-  int iterations = 15;
+  int iterations = 15;  // als: sweeps, each solving users and then movies.
   std::uint64_t seed = 42;
   int threads = 0;  // Worker threads; 0 uses every hardware thread.
 
@@ -27,12 +34,13 @@ struct BiasedMfOptions {
 };
 
 // Explicit rating prediction r_ui = mu + b_u + b_i + p_u . q_i, with mu the mean training
-// rating, fitted by alternating least squares on the squared error plus L2 penalties: with the
-// movies fixed, each user's (p_u, b_u) is a ridge regression solved exactly by Cholesky, and
-// the other way round. ALS rather than SGD because each half-sweep solves its rows exactly and
-// independently, so threads give the same result as one thread and there is no learning rate
-// to tune. The embeddings fold the biases in: user [p_u, b_u + mu, 1] and movie [q_i, 1, b_i],
-// so their dot product is the predicted rating.
+// rating. The "gibbs" solver averages the prediction over posterior draws (see
+// fit_biased_mf_gibbs); the "als" solver minimizes the squared error plus L2 penalties by
+// alternating least squares: with the movies fixed, each user's (p_u, b_u) is a ridge
+// regression solved exactly by Cholesky, and the other way round. Either way the rows are
+// solved independently, so threads give the same result as one thread. The embeddings fold
+// the biases in: user [p_u, b_u + mu, 1] and movie [q_i, 1, b_i], so their dot product is the
+// predicted rating.
 class BiasedMf : public Recommender {
  public:
   explicit BiasedMf(BiasedMfOptions options);
@@ -42,8 +50,9 @@ class BiasedMf : public Recommender {
   int factors() const override { return options_.factors; }
   bool predicts_ratings() const override { return true; }
 
-  // Reports "train_loss" (the penalized objective divided by the number of ratings) and
-  // "train_rmse" after every iteration. The embeddings have factors + 2 columns.
+  // Reports "train_rmse" after every iteration (a sweep): with "als" also "train_loss", the
+  // penalized objective divided by the number of ratings, and with "gibbs" the sampled
+  // "noise_precision". The embeddings have factors + 2 columns and carry mu as mean_rating.
   Embeddings fit(const RatingMatrix& train, const IterationCallback& on_iteration) override;
 
  private:

@@ -2,6 +2,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace recsys {
@@ -16,6 +17,9 @@ struct Embeddings {
   std::vector<std::int64_t> movie_ids;  // movie_ids[i] is the MovieLens id of row i.
   RowMatrix users;                      // user_ids.size() x dimension
   RowMatrix movies;                     // movie_ids.size() x dimension
+  // Rating models: mu, the mean training rating folded into the user embeddings' bias column,
+  // which fold-in of a new user needs. Empty for ranking models.
+  std::optional<double> mean_rating;
 };
 
 }  // namespace recsys

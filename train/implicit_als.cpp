@@ -182,7 +182,7 @@ double objective(const RatingMatrix& train, const std::vector<float>& user_confi
 
 Embeddings make_embeddings(const RatingMatrix& train, const RowMatrix& users,
                            const RowMatrix& movies) {
-  return Embeddings{train.user_ids, train.movie_ids, users, movies};
+  return Embeddings{train.user_ids, train.movie_ids, users, movies, std::nullopt};
 }
 
 }  // namespace

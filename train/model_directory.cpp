@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <fstream>
 #include <random>
 #include <system_error>
@@ -39,20 +40,24 @@ json read_json(const fs::path& file) {
 }
 
 json metadata_to_json(const ModelMetadata& metadata) {
-  return {{"format", "recsys-embeddings"},
-          {"format_version", metadata.format_version},
-          {"model_type", metadata.model_type},
-          {"factors", metadata.factors},
-          {"dimension", metadata.dimension},
-          {"score", "inner_product"},
-          {"hyperparameters", metadata.hyperparameters},
-          {"software_version", metadata.software_version},
-          {"git_commit", metadata.git_commit},
-          {"created_at", metadata.created_at},
-          {"dataset",
-           {{"name", metadata.dataset_name},
-            {"fingerprint", metadata.dataset_fingerprint},
-            {"split", metadata.split}}}};
+  json value = {{"format", "recsys-embeddings"},
+                {"format_version", metadata.format_version},
+                {"model_type", metadata.model_type},
+                {"factors", metadata.factors},
+                {"dimension", metadata.dimension},
+                {"score", "inner_product"},
+                {"hyperparameters", metadata.hyperparameters},
+                {"software_version", metadata.software_version},
+                {"git_commit", metadata.git_commit},
+                {"created_at", metadata.created_at},
+                {"dataset",
+                 {{"name", metadata.dataset_name},
+                  {"fingerprint", metadata.dataset_fingerprint},
+                  {"split", metadata.split}}}};
+  if (metadata.mean_rating) {
+    value["mean_rating"] = *metadata.mean_rating;
+  }
+  return value;
 }
 
 ModelMetadata metadata_from_json(const json& value, const fs::path& file) {
@@ -75,6 +80,15 @@ ModelMetadata metadata_from_json(const json& value, const fs::path& file) {
     metadata.dataset_name = dataset.at("name").get<std::string>();
     metadata.dataset_fingerprint = dataset.at("fingerprint").get<std::string>();
     metadata.split = dataset.at("split").get<std::string>();
+    if (value.contains("mean_rating")) {
+      const json& mean = value.at("mean_rating");
+      if (!mean.is_number() || !std::isfinite(mean.get<double>())) {
+        throw InputError(file.string(), 0,
+                         "invalid model metadata: mean_rating is " + mean.dump() +
+                             ", expected a finite number; retrain the model to rewrite it");
+      }
+      metadata.mean_rating = mean.get<double>();
+    }
     return metadata;
   } catch (const json::exception& e) {
     throw InputError(file.string(), 0, std::string("invalid model metadata: ") + e.what());
@@ -237,6 +251,7 @@ ModelDirectory read_model_directory(const fs::path& directory) {
       metadata_from_json(read_json(directory / "model.json"), directory / "model.json");
   model.embeddings.users = from_npy(read_npy_float32(directory / "user_embeddings.npy"));
   model.embeddings.movies = from_npy(read_npy_float32(directory / "movie_embeddings.npy"));
+  model.embeddings.mean_rating = model.metadata.mean_rating;
 
   const fs::path id_maps_file = directory / "id_maps.json";
   const json id_maps = read_json(id_maps_file);

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +41,9 @@ struct ModelMetadata {
   std::string dataset_name;
   std::string dataset_fingerprint;
   std::string split;
+  // Rating models: mu, the mean training rating folded into the user embeddings, written as
+  // "mean_rating" (absent for ranking models). Fold-in of a new user needs it.
+  std::optional<double> mean_rating;
 };
 
 struct ModelDirectory {

@@ -20,7 +20,7 @@ Popularity::Popularity(PopularityOptions options) : options_(options) {}
 
 Embeddings Popularity::fit(const RatingMatrix& train, const IterationCallback& /*on_iteration*/) {
   Embeddings embeddings{train.user_ids, train.movie_ids, RowMatrix::Ones(train.user_count(), 1),
-                        RowMatrix::Zero(train.movie_count(), 1)};
+                        RowMatrix::Zero(train.movie_count(), 1), std::nullopt};
   for (std::int64_t i = 0; i < train.movie_count(); ++i) {
     float count = 0.0F;
     for (std::int64_t k = train.movie_offsets[i]; k < train.movie_offsets[i + 1]; ++k) {

@@ -187,4 +187,15 @@ RatingMatrix build_rating_matrix(const std::vector<Rating>& ratings, const Catal
   return matrix;
 }
 
+double mean_rating(const RatingMatrix& matrix) {
+  if (matrix.user_ratings.empty()) {
+    return 0.0;
+  }
+  double sum = 0.0;
+  for (float rating : matrix.user_ratings) {
+    sum += rating;
+  }
+  return sum / static_cast<double>(matrix.user_ratings.size());
+}
+
 }  // namespace recsys

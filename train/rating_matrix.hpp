@@ -31,6 +31,26 @@ struct RatingMatrix {
   std::int64_t rating_count() const { return static_cast<std::int64_t>(user_movies.size()); }
 };
 
+// One side of a RatingMatrix, by users or by movies: the ratings of row r are
+// ratings[offsets[r], offsets[r + 1]), given to the rows columns[...] of the other side.
+struct RatingRows {
+  const std::vector<std::int64_t>& offsets;
+  const std::vector<std::int32_t>& columns;
+  const std::vector<float>& ratings;
+  std::int64_t row_count() const { return static_cast<std::int64_t>(offsets.size()) - 1; }
+};
+
+inline RatingRows user_rows(const RatingMatrix& matrix) {
+  return {matrix.user_offsets, matrix.user_movies, matrix.user_ratings};
+}
+
+inline RatingRows movie_rows(const RatingMatrix& matrix) {
+  return {matrix.movie_offsets, matrix.movie_users, matrix.movie_ratings};
+}
+
+// Returns the mean of the ratings in `matrix`, or 0 when it has none.
+double mean_rating(const RatingMatrix& matrix);
+
 // The rows a model has embeddings for: every user and movie of the release's catalog, so
 // that a test user or movie without training ratings still has a row.
 struct CatalogIds {

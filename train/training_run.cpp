@@ -170,6 +170,7 @@ ModelDirectory assemble_model_directory(const TrainingRunOptions& options, int f
   directory.metadata.dataset_name = dataset.name;
   directory.metadata.dataset_fingerprint = dataset.fingerprint;
   directory.metadata.split = fold.split.name;
+  directory.metadata.mean_rating = fold.embeddings.mean_rating;
 
   directory.embeddings = fold.embeddings;
   directory.train_ratings = training_pairs(fold.split.train, catalog);

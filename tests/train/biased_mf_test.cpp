@@ -47,8 +47,10 @@ PlantedRatings planted_ratings() {
   return data;
 }
 
+// The ALS solver with almost no regularization, so that it recovers the planted model.
 BiasedMfOptions small_options() {
   BiasedMfOptions options;
+  options.solver = "als";
   options.factors = 2;
   options.regularization = 0.0001;
   options.bias_regularization = 0.0001;
@@ -86,17 +88,27 @@ TEST(BiasedMf, UserWithoutRatingsGetsMeanPlusMovieBias) {
   PlantedRatings data = planted_ratings();
   data.catalog.user_ids.push_back(1000);
   const RatingMatrix matrix = build_rating_matrix(data.train, data.catalog);
-  const Embeddings embeddings = BiasedMf(small_options()).fit(matrix, nullptr);
 
   double mean = 0.0;
   for (const Rating& rating : data.train) {
     mean += rating.rating;
   }
   mean /= static_cast<double>(data.train.size());
-  const auto last = embeddings.users.rows() - 1;
-  EXPECT_EQ(embeddings.user_ids.back(), 1000);
-  EXPECT_EQ(embeddings.users.row(last).head(2).squaredNorm(), 0.0F);
-  EXPECT_NEAR(embeddings.users(last, 2), mean, 1e-5);
+
+  BiasedMfOptions gibbs = small_options();
+  gibbs.solver = "gibbs";
+  gibbs.burn_in = 5;
+  gibbs.samples = 5;
+  for (const BiasedMfOptions& options : {small_options(), gibbs}) {
+    SCOPED_TRACE(options.solver);
+    const Embeddings embeddings = BiasedMf(options).fit(matrix, nullptr);
+    const auto last = embeddings.users.rows() - 1;
+    EXPECT_EQ(embeddings.user_ids.back(), 1000);
+    EXPECT_EQ(embeddings.users.row(last).head(2).squaredNorm(), 0.0F);
+    EXPECT_NEAR(embeddings.users(last, 2), mean, 1e-5);
+    ASSERT_TRUE(embeddings.mean_rating.has_value());
+    EXPECT_NEAR(*embeddings.mean_rating, mean, 1e-5);
+  }
 }
 
 TEST(BiasedMf, ObjectiveDecreasesEveryIteration) {
@@ -136,10 +148,22 @@ TEST(BiasedMf, DeterministicAcrossRunsAndThreads) {
 
 TEST(BiasedMfOptions, RejectsInvalidValues) {
   EXPECT_THROW(BiasedMfOptions::from_json({{"regularization", 0.0}}), Error);
+  EXPECT_THROW(BiasedMfOptions::from_json({{"solver", "sgd"}}), Error);
+  EXPECT_THROW(BiasedMfOptions::from_json({{"samples", 0}}), Error);
+  EXPECT_THROW(BiasedMfOptions::from_json({{"burn_in", -1}}), Error);
   EXPECT_THROW(BiasedMfOptions::from_json({{"weighted_regularization", "yes"}}), Error);
   EXPECT_THROW(BiasedMfOptions::from_json({{"alpha", 1.0}}), Error);
   EXPECT_FALSE(
       BiasedMfOptions::from_json({{"weighted_regularization", false}}).weighted_regularization);
+  EXPECT_EQ(BiasedMfOptions::from_json({{"solver", "als"}}).solver, "als");
+}
+
+TEST(BiasedMfOptions, DefaultSolverIsGibbs) {
+  const BiasedMfOptions options = BiasedMfOptions::from_json(nlohmann::json::object());
+  EXPECT_EQ(options.solver, "gibbs");
+  EXPECT_EQ(options.to_json().at("solver"), "gibbs");
+  EXPECT_EQ(options.to_json().at("samples"), options.samples);
+  EXPECT_EQ(BiasedMfOptions::from_json(options.to_json()).burn_in, options.burn_in);
 }
 
 }  // namespace

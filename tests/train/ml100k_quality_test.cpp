@@ -41,10 +41,11 @@ TEST_F(Ml100kQualityTest, DefaultModelIsFarAbovePopularity) {
   EXPECT_EQ(als.folds.front().evaluation.users_evaluated, 456);
 }
 
-TEST_F(Ml100kQualityTest, BiasedMfPredictsRatings) {
+// The target for rating prediction on u1 (train u1.base, test u1.test): RMSE at most 0.915.
+TEST_F(Ml100kQualityTest, BiasedMfReachesRmseTarget) {
   const TrainingRunResult mf = train("mf");
-  EXPECT_LE(mf.metrics.at("rmse"), 0.93);
-  EXPECT_LE(mf.metrics.at("mae"), 0.74);
+  EXPECT_LE(mf.metrics.at("rmse"), 0.915);
+  EXPECT_LE(mf.metrics.at("mae"), 0.725);
 }
 
 }  // namespace

@@ -3,10 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 
 #include "core/error.hpp"
+#include "data/loader.hpp"
+#include "data/split.hpp"
 #include "train/implicit_als.hpp"
 #include "train/interrupt.hpp"
 #include "train/model_directory.hpp"
@@ -208,20 +211,57 @@ TEST_F(TrainingRunTest, InvalidHyperparameterFailsBeforeLoading) {
   }
 }
 
-TEST_F(TrainingRunTest, PopularityAndMfRun) {
+TEST_F(TrainingRunTest, PopularityRunsWithoutOutput) {
   options_.model = "popularity";
   options_.hyperparameters = nlohmann::json::object();
   options_.out.clear();
   const TrainingRunResult popularity = run_training(options_, nullptr);
   EXPECT_TRUE(popularity.model_dir.empty());
   EXPECT_GT(popularity.metrics.at("ndcg_at_10"), 0.0);
+}
 
-  options_.model = "mf";
-  options_.hyperparameters = {{"factors", 4}, {"iterations", 3}};
-  options_.out = dir_.path() / "mf";
-  const TrainingRunResult mf = run_training(options_, nullptr);
-  EXPECT_GT(mf.metrics.at("rmse"), 0.0);
-  EXPECT_EQ(read_model_directory(options_.out).metadata.dimension, 6);
+// The published embeddings must reproduce the evaluated predictions: recompute the test RMSE
+// from the written float32 files by inner products and compare it with metrics.json.
+TEST_F(TrainingRunTest, MfDirectoryReproducesTestRmse) {
+  for (const char* solver : {"gibbs", "als"}) {
+    SCOPED_TRACE(solver);
+    options_.model = "mf";
+    options_.hyperparameters = {
+        {"solver", solver}, {"factors", 4}, {"iterations", 3}, {"burn_in", 5}, {"samples", 10}};
+    options_.out = dir_.path() / "models" / (std::string("mf-") + solver);
+    const TrainingRunResult mf = run_training(options_, nullptr);
+    const ModelDirectory model = read_model_directory(options_.out);
+    EXPECT_EQ(model.metadata.dimension, 6);
+    EXPECT_EQ(model.metadata.hyperparameters.at("solver"), solver);
+
+    LoadOptions load;
+    load.path = data_;
+    const Dataset dataset = load_dataset(load);
+    SplitOptions split;
+    split.method = "u1";
+    const Split u1 = make_split(dataset, split);
+    double sum = 0.0;
+    for (const Rating& rating : u1.train) {
+      sum += rating.rating;
+    }
+    ASSERT_TRUE(model.metadata.mean_rating.has_value());
+    EXPECT_NEAR(*model.metadata.mean_rating, sum / static_cast<double>(u1.train.size()), 1e-6);
+
+    const Embeddings& e = model.embeddings;
+    auto row_of = [](const std::vector<std::int64_t>& ids, std::int64_t id) {
+      return static_cast<Eigen::Index>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin());
+    };
+    double squared_error = 0.0;
+    for (const Rating& rating : u1.test) {
+      const Eigen::Index u = row_of(e.user_ids, rating.user_id);
+      const Eigen::Index i = row_of(e.movie_ids, rating.movie_id);
+      const double prediction = e.users.row(u).dot(e.movies.row(i));
+      squared_error += (prediction - rating.rating) * (prediction - rating.rating);
+    }
+    ASSERT_FALSE(u1.test.empty());
+    EXPECT_NEAR(std::sqrt(squared_error / static_cast<double>(u1.test.size())),
+                mf.metrics.at("rmse"), 1e-9);
+  }
 }
 
 TEST_F(TrainingRunTest, FoldsGiveMeanAndFirstModel) {
