@@ -4,8 +4,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <optional>
 
 #include "cli/commands.hpp"
 #include "data/fetch.hpp"
@@ -78,30 +76,6 @@ std::string content_version(const std::filesystem::path& directory) {
   return "local-" + hash.hex_digest().substr(0, 12);
 }
 
-// Returns the mean training rating that model.json records for explicit models, std::nullopt
-// when it records none. Read from the file itself so that publish takes it whichever stage
-// version wrote the directory.
-std::optional<double> recorded_mean_rating(const std::filesystem::path& directory) {
-  const auto file = directory / "model.json";
-  std::ifstream in(file);
-  nlohmann::json metadata;
-  try {
-    metadata = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(file.string(), 0, std::string("not valid JSON: ") + e.what());
-  }
-  auto found = metadata.find("mean_rating");
-  if (found == metadata.end() || found->is_null()) {
-    return std::nullopt;
-  }
-  if (!found->is_number()) {
-    throw InputError(file.string(), 0,
-                     "field mean_rating is " + found->dump() +
-                         ": expected a number (the mean training rating); train the model again");
-  }
-  return found->get<double>();
-}
-
 void run_rollback(const PublishCommandOptions& options) {
   db::Connection connection = connect(options.database_url);
   auto result = db::rollback(connection);
@@ -156,8 +130,7 @@ void run_publish(const PublishCommandOptions& options) {
 
   spdlog::info("reading the model directory {}", directory.string());
   ModelDirectory model = read_model_directory(directory);
-  publish.mean_rating = recorded_mean_rating(directory);
-  if (model.metadata.model_type == "mf" && !publish.mean_rating) {
+  if (model.metadata.model_type == "mf" && !model.metadata.mean_rating) {
     spdlog::warn(
         "{} records no mean_rating: the service will estimate the mean rating of this mf model "
         "for new users; train it again with this recsys to record it",

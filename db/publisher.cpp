@@ -41,10 +41,6 @@ void validate_options(const PublishOptions& options) {
   if (options.keep < 0) {
     throw Error("--keep is " + std::to_string(options.keep) + ": use 0 or more");
   }
-  if (options.mean_rating && !(std::abs(*options.mean_rating) <= kMaxMeanRating)) {
-    throw Error("the model's mean_rating is " + std::to_string(*options.mean_rating) +
-                ": expected a finite number (the mean training rating); train the model again");
-  }
   if (options.hnsw.m < 2 || options.hnsw.m > 100) {
     throw Error("--hnsw-m is " + std::to_string(options.hnsw.m) + ": use 2 to 100");
   }
@@ -95,6 +91,12 @@ void validate_model(const ModelDirectory& model) {
                   " has an embedding but no entry in catalog/movies.json: the model directory "
                   "is inconsistent; train the model again");
     }
+  }
+
+  const auto& mean_rating = model.metadata.mean_rating;
+  if (mean_rating && !(std::abs(*mean_rating) <= kMaxMeanRating)) {
+    throw Error("the model's mean_rating is " + std::to_string(*mean_rating) +
+                ": expected a finite number (the mean training rating); train the model again");
   }
 
   // pgvector rejects NaN and infinity; name the row instead of failing inside COPY.
@@ -157,8 +159,9 @@ void insert_publication(Connection& connection, std::int64_t publication_id,
        std::to_string(model.movies.size()), std::to_string(model.embeddings.user_ids.size()),
        std::to_string(model.train_ratings.size()), std::to_string(options.hnsw.m),
        std::to_string(options.hnsw.ef_construction),
-       options.mean_rating ? std::optional<std::string>(fmt::format("{}", *options.mean_rating))
-                           : std::nullopt});
+       model.metadata.mean_rating
+           ? std::optional<std::string>(fmt::format("{}", *model.metadata.mean_rating))
+           : std::nullopt});
 }
 
 }  // namespace

@@ -17,9 +17,6 @@ struct PublishOptions {
   std::string model_version;  // Required; identifies the version together with model_name.
   std::string run_id;         // MLflow run id, "" when unknown.
   std::string source;         // The models:/ URI or directory, recorded for humans.
-  // mf: the mean training rating mu, which the service needs to fold in new users.
-  // std::nullopt when the model did not record it, and the service then estimates it.
-  std::optional<double> mean_rating;
   HnswOptions hnsw;
   int keep = 3;               // Superseded versions kept loaded for --rollback; older are dropped.
   int verify_sample = 100;    // Movie and user vectors compared bit for bit with the model.

@@ -8,12 +8,7 @@
 namespace recsys::testing {
 namespace {
 
-class PublishTest : public DatabaseTest {
- protected:
-  db::PublishResult publish_with(const ModelDirectory& model, const db::PublishOptions& options) {
-    return db::publish(*connection_, model, options);
-  }
-};
+using PublishTest = DatabaseTest;
 
 std::string state_of(db::Connection& connection, std::int64_t publication_id) {
   db::Result result = connection.execute("SELECT state FROM publications WHERE publication_id = $1",
@@ -51,25 +46,22 @@ TEST_F(PublishTest, PublishServesTheNewVersion) {
 }
 
 TEST_F(PublishTest, MeanRatingIsRecordedForTheService) {
-  auto model = round_trip(make_test_model({}), work_directory_, "v1");
-  db::PublishOptions options;
-  options.model_version = "with-mean";
-  options.mean_rating = 3.529860;
-  publish_with(model, options);
+  auto explicit_model = make_test_model({});
+  explicit_model.metadata.mean_rating = 3.529860;
+  publish(round_trip(explicit_model, work_directory_, "with-mean"), "with-mean");
   auto connection = connect();
   auto served = db::served_version(connection);
   ASSERT_TRUE(served.has_value());
   ASSERT_TRUE(served->mean_rating.has_value());
   EXPECT_EQ(*served->mean_rating, 3.529860);
 
-  options.model_version = "without-mean";
-  options.mean_rating.reset();
-  publish_with(model, options);
+  auto implicit_model = round_trip(make_test_model({}), work_directory_, "without-mean");
+  publish(implicit_model, "without-mean");
   EXPECT_FALSE(db::served_version(connection)->mean_rating.has_value());
 
-  options.model_version = "nan-mean";
-  options.mean_rating = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_THROW(publish_with(model, options), Error);
+  auto broken = make_test_model({});
+  broken.metadata.mean_rating = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(publish(broken, "nan-mean"), Error);
   EXPECT_EQ(db::served_version(connection)->model_version, "without-mean");
 }
 
