@@ -22,7 +22,7 @@ struct RegistrationResult {
   std::string version;
   std::string run_id;
   std::string source;             // Artifact URI of the registered model directory.
-  bool reused = false;            // The run had a version of this model already, now reused.
+  bool reused = false;            // True when the run had a version of this model already.
   bool promoted = false;          // The alias now points at `version`.
   std::string previous_champion;  // Version the alias pointed at before, empty if none.
   std::string reason;             // The reason for promoting the version or not.

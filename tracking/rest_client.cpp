@@ -227,7 +227,7 @@ RestClient::Response RestClient::send(const Request& request,
   const int attempts = std::max(0, options_.max_retries) + 1;
   std::string last_failure;
   for (int attempt = 1;; ++attempt) {
-    // A lost response does not mean a lost request: the server may have done the work.
+    // A lost response does not mean a lost request, because the server may have done the work.
     if (attempt > 1 && check_before_retry) {
       std::optional<nlohmann::json> earlier_response;
       try {

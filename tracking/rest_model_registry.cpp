@@ -190,7 +190,7 @@ std::vector<ModelVersion> RestModelRegistry::search_model_versions(const std::st
 std::vector<ModelVersion> RestModelRegistry::search_model_versions_of_run(
     const std::string& run_id) {
   std::vector<ModelVersion> versions;
-  // MLflow's stores accept a single run_id condition, the oldest form of this filter.
+  // One run_id condition, the form that MLflow's file store documents (file_store.py).
   for (const nlohmann::json& json : search_versions("run_id=" + filter_literal(run_id))) {
     versions.push_back(model_version_from_json(json));
   }

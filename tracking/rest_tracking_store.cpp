@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "tracking/ids.hpp"
 #include "tracking/mlflow_error.hpp"
 #include "tracking/tag_names.hpp"
 
@@ -137,8 +138,12 @@ std::string RestTrackingStore::create_experiment(const std::string& name) {
 RunInfo RestTrackingStore::create_run(const std::string& experiment_id, const std::string& run_name,
                                       std::int64_t start_time_ms, const Tags& tags) {
   validate_log_batch({}, {}, tags);
-  nlohmann::json request = {
-      {"experiment_id", experiment_id}, {"start_time", start_time_ms}, {"tags", key_values(tags)}};
+  Tags sent_tags = tags;
+  const std::string request_key = random_uuid_hex();
+  sent_tags[kCreateRequestTag] = request_key;
+  nlohmann::json request = {{"experiment_id", experiment_id},
+                            {"start_time", start_time_ms},
+                            {"tags", key_values(sent_tags)}};
   if (!run_name.empty()) {
     request["run_name"] = run_name;
   }
@@ -146,7 +151,23 @@ RunInfo RestTrackingStore::create_run(const std::string& experiment_id, const st
   if (const auto user = tags.find(kUserTag); user != tags.end()) {
     request["user_id"] = user->second;
   }
-  const auto response = client_->call("POST", std::string(kApi) + "/runs/create", request);
+
+  // Sending runs/create again after a lost response would start a second run and leave the
+  // first one RUNNING forever, so a retry looks for the first one.
+  const RestClient::RetryCheck find_created_run = [&]() -> std::optional<nlohmann::json> {
+    const auto found = client_->call(
+        "POST", std::string(kApi) + "/runs/search",
+        {{"experiment_ids", nlohmann::json::array({experiment_id})},
+         {"filter", std::string("tags.`") + kCreateRequestTag + "` = '" + request_key + "'"},
+         {"max_results", 1}});
+    const auto runs = found.value("runs", nlohmann::json::array());
+    if (runs.empty()) {
+      return std::nullopt;
+    }
+    return nlohmann::json{{"run", runs.at(0)}};
+  };
+  const auto response =
+      client_->call("POST", std::string(kApi) + "/runs/create", request, find_created_run);
   return run_info_from_json(response.at("run").at("info"));
 }
 

@@ -8,6 +8,8 @@
 namespace recsys::tracking {
 
 // The tracking API of an MLflow server over REST (/api/2.0/mlflow/..., service.proto).
+// Creating a run is not idempotent, so runs/create carries the tag recsys.create_request with
+// a random key, and a retry first searches for a run with that key (runs/search).
 class RestTrackingStore : public TrackingStore {
  public:
   explicit RestTrackingStore(const RestClientOptions& options);

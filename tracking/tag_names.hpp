@@ -19,6 +19,9 @@ inline constexpr const char* kHostTag = "recsys.host";
 inline constexpr const char* kSoftwareVersionTag = "recsys.version";
 inline constexpr const char* kErrorTag = "recsys.error";
 inline constexpr const char* kPromotionTag = "recsys.promotion";
+// A random key sent with runs/create, which lets a retry find the run that a lost attempt
+// started.
+inline constexpr const char* kCreateRequestTag = "recsys.create_request";
 // A model version's copy of a run metric: "metric.ndcg_at_10" = "0.4123".
 inline constexpr const char* kMetricTagPrefix = "metric.";
 

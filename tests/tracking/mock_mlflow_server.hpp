@@ -782,6 +782,42 @@ class MockMlflowServer {
                    send_json(response, {{"run_info", run_info_json(run)}});
                  }));
 
+    // Supports the filter recsys sends: one tag condition, tags.`key` = 'value'.
+    server_.Post(api + "/runs/search",
+                 wrap([this](const httplib::Request& request, httplib::Response& response) {
+                   const nlohmann::json body = parse_body(request);
+                   const std::string filter = body.value("filter", std::string());
+                   static const std::regex tag_condition(
+                       R"re(^\s*tags\.(?:`([^`]+)`|"([^"]+)"|([\w.]+))\s*=\s*'([^'\\]*)'\s*$)re");
+                   std::smatch match;
+                   if (!std::regex_match(filter, match, tag_condition)) {
+                     throw invalid("Invalid filter '" + filter + "'");
+                   }
+                   const std::string key = match[1].matched   ? match[1].str()
+                                           : match[2].matched ? match[2].str()
+                                                              : match[3].str();
+                   const std::string value = match[4];
+                   std::set<std::string> experiment_ids;
+                   for (const auto& id : body.value("experiment_ids", nlohmann::json::array())) {
+                     experiment_ids.insert(id.get<std::string>());
+                   }
+                   const std::size_t max_results = body.value("max_results", std::size_t{1000});
+
+                   std::lock_guard lock(mutex_);
+                   nlohmann::json runs = nlohmann::json::array();
+                   for (const auto& [id, run] : runs_) {
+                     const auto tag = run.tags.find(key);
+                     const bool matches = experiment_ids.count(run.experiment_id) != 0 &&
+                                          tag != run.tags.end() && tag->second == value;
+                     if (matches && runs.size() < max_results) {
+                       runs.push_back(run_json(run));
+                     }
+                   }
+                   // protobuf's JSON mapping leaves out an empty repeated field.
+                   send_json(response, runs.empty() ? nlohmann::json::object()
+                                                    : nlohmann::json{{"runs", runs}});
+                 }));
+
     server_.Get(api + "/runs/get",
                 wrap([this](const httplib::Request& request, httplib::Response& response) {
                   const std::string run_id = required_query(request, "run_id");

@@ -66,6 +66,40 @@ TEST(RestTrackingStore, CreatesRunWithTagsAndArtifactUri) {
   EXPECT_EQ(run.user_id, "tester");
 }
 
+const std::string kCreateRun = "/api/2.0/mlflow/runs/create";
+const std::string kSearchRuns = "/api/2.0/mlflow/runs/search";
+
+// The run is created, but the response is lost. The retry finds the run by its request key
+// instead of starting a second run that would stay RUNNING forever.
+TEST(RestTrackingStore, LostRunCreateStartsOneRun) {
+  MockMlflowServer server;
+  server.drop_next_after_handling("POST", kCreateRun, 1);
+  RestTrackingStore store(fast_options(server.url()));
+
+  const RunInfo run = store.create_run("0", "lost", 1700000000000, {});
+
+  EXPECT_EQ(server.run_ids(), std::vector<std::string>{run.run_id});
+  EXPECT_EQ(run.run_name, "lost");
+  EXPECT_EQ(server.count_requests("POST", kCreateRun), 1);
+  EXPECT_EQ(server.count_requests("POST", kSearchRuns), 1);
+  const auto search = server.accepted_bodies(kSearchRuns).at(0);
+  EXPECT_EQ(search.at("experiment_ids"), nlohmann::json::array({"0"}));
+  EXPECT_EQ(search.at("filter"), "tags.`recsys.create_request` = '" +
+                                     server.run_tags(run.run_id).at("recsys.create_request") + "'");
+}
+
+TEST(RestTrackingStore, FailedRunCreateIsSentAgain) {
+  MockMlflowServer server;
+  server.fail_next("POST", kCreateRun, 1, 503);
+  RestTrackingStore store(fast_options(server.url()));
+
+  const RunInfo run = store.create_run("0", "retried", 1700000000000, {});
+
+  EXPECT_EQ(server.run_ids(), std::vector<std::string>{run.run_id});
+  EXPECT_EQ(server.count_requests("POST", kCreateRun), 2);
+  EXPECT_EQ(server.count_requests("POST", kSearchRuns), 1);
+}
+
 TEST(RestTrackingStore, ChunksBatchesWithinMlflowLimits) {
   MockMlflowServer server;
   RestTrackingStore store(fast_options(server.url()));
@@ -102,7 +136,8 @@ TEST(RestTrackingStore, ChunksBatchesWithinMlflowLimits) {
   EXPECT_EQ(steps.front(), 0);
   EXPECT_EQ(steps.back(), 2499);
   EXPECT_EQ(server.run_params(run.run_id).size(), 250u);
-  EXPECT_EQ(server.run_tags(run.run_id).size(), 151u);  // Plus mlflow.runName.
+  // Plus mlflow.runName and recsys.create_request.
+  EXPECT_EQ(server.run_tags(run.run_id).size(), 152u);
 }
 
 // 100 params of 6000 characters and 100 tags of 5000 fit MLflow's count limits, but not its
@@ -134,7 +169,8 @@ TEST(RestTrackingStore, SplitsBatchesAboveMlflowRequestSize) {
   EXPECT_EQ(server.accepted_bodies(kLogBatch).size(), static_cast<std::size_t>(batches))
       << "the server rejected a batch";
   EXPECT_EQ(server.run_params(run.run_id).size(), 100u);
-  EXPECT_EQ(server.run_tags(run.run_id).size(), 101u);  // Plus mlflow.runName.
+  // Plus mlflow.runName and recsys.create_request.
+  EXPECT_EQ(server.run_tags(run.run_id).size(), 102u);
   EXPECT_EQ(server.metric_history(run.run_id, "m").size(), 1u);
 }
 
