@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -96,6 +97,13 @@ void HttpServer::configure() {
   server_->set_keep_alive_timeout(options_.keep_alive_timeout.count());
   server_->set_keep_alive_max_count(static_cast<std::size_t>(options_.keep_alive_max_requests));
   server_->set_tcp_nodelay(true);
+  // httplib's default options set SO_REUSEPORT, which lets a second server bind the same port
+  // and silently take half the connections. SO_REUSEADDR alone still allows a restart while
+  // old connections sit in TIME_WAIT, and a second server fails with "address in use".
+  server_->set_socket_options([](socket_t socket) {
+    int enable = 1;
+    ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &enable, sizeof(enable));
+  });
 
   server_->set_pre_routing_handler(
       [this](const httplib::Request& request, httplib::Response& response) {
@@ -108,6 +116,23 @@ void HttpServer::configure() {
               "the request headers exceed " + std::to_string(options_.max_header_bytes) + " bytes");
           // The body, if any, is not read, so the connection cannot carry another request.
           response.set_header("Connection", "close");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        // httplib 0.11 checks the body size limit only against Content-Length, so a chunked
+        // body could grow without bound.
+        if (request.has_header("Transfer-Encoding")) {
+          write_error(response, 411, "length_required",
+                      "chunked request bodies are not accepted: send the body with a "
+                      "Content-Length header");
+          response.set_header("Connection", "close");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        // A request without Content-Length or Transfer-Encoding has no body (RFC 9112, section
+        // 6.3), but httplib would wait for one until the read timeout. Dispatch it now.
+        const bool body_method =
+            request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
+        if (body_method && !request.has_header("Content-Length")) {
+          this->dispatch(request, response);
           return httplib::Server::HandlerResponse::Handled;
         }
         return httplib::Server::HandlerResponse::Unhandled;

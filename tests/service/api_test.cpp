@@ -1,5 +1,9 @@
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -346,6 +350,50 @@ TEST_F(ServiceApi, UnknownRoutesAndMethods) {
   auto put = service_->client()->Put("/recommendations", "{}", "application/json");
   expect_error(put, 405, "method_not_allowed");
   EXPECT_EQ(put->get_header_value("Allow"), "POST");
+}
+
+// Sends `request` verbatim on a new connection and returns everything the server sends back
+// until it closes the connection. The request should ask for "Connection: close".
+std::string exchange_raw(int port, const std::string& request) {
+  int socket_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (socket_fd < 0) {
+    ADD_FAILURE() << "socket() failed";
+    return "";
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string reply;
+  if (::connect(socket_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      ::send(socket_fd, request.data(), request.size(), 0) ==
+          static_cast<ssize_t>(request.size())) {
+    char buffer[4096];
+    ssize_t received = 0;
+    while ((received = ::recv(socket_fd, buffer, sizeof(buffer), 0)) > 0) {
+      reply.append(buffer, static_cast<std::size_t>(received));
+    }
+  }
+  ::close(socket_fd);
+  return reply;
+}
+
+TEST_F(ServiceApi, PostWithoutBodyIsEmptyBody) {
+  // curl -X POST sends neither Content-Length nor Transfer-Encoding.
+  std::string reply =
+      exchange_raw(service_->port(),
+                   "POST /admin/reload HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0U) << reply;
+  EXPECT_NE(reply.find("\"outcome\""), std::string::npos) << reply;
+}
+
+TEST_F(ServiceApi, ChunkedBodyIsRejected) {
+  std::string reply = exchange_raw(service_->port(),
+                                   "POST /recommendations HTTP/1.1\r\nHost: localhost\r\n"
+                                   "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                                   "2\r\n{}\r\n0\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 411", 0), 0U) << reply;
+  EXPECT_NE(reply.find("length_required"), std::string::npos) << reply;
 }
 
 TEST_F(ServiceApi, MalformedHttpGetsJsonError) {
