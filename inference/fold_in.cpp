@@ -34,14 +34,11 @@ FoldInModel make_fold_in_model(const std::string& model_type, const nlohmann::js
     model.gram = y.transpose() * y;
   } else if (model_type == "mf") {
     model.mf = BiasedMfOptions::from_json(hyperparameters);
-    // The fold-in relies on the layout [q_i, 1, b_i]. The width of q_i may differ from the
-    // factors hyperparameter, because a sampled model may stack or compress its factors.
-    if (dimension < 3) {
-      throw Error(
-          "fold-in: an mf model has movie embeddings [q_i, 1, b_i] of dimension 3 or "
-          "more, got " +
-          std::to_string(dimension));
+    if (model.mf.factors + 2 != dimension) {
+      throw Error("fold-in: mf hyperparameter factors = " + std::to_string(model.mf.factors) +
+                  " needs embeddings of dimension factors + 2, got " + std::to_string(dimension));
     }
+    // The fold-in relies on the movie layout [q_i, 1, b_i].
     for (Eigen::Index row = 0; row < movies.rows(); ++row) {
       if (movies(row, dimension - 2) != 1.0F) {
         throw Error("fold-in: column " + std::to_string(dimension - 2) +
@@ -109,8 +106,8 @@ std::vector<float> fold_in_als(const FoldInModel& model,
 std::vector<float> fold_in_mf(const FoldInModel& model,
                               const std::vector<std::pair<Eigen::Index, double>>& rows) {
   // Movie embeddings are [q_i, 1, b_i]; the user's unknowns are (p, b_u) with features
-  // [q_i, 1], which are the first f + 1 columns of the movie embedding.
-  const Eigen::Index f = model.dimension - 2;
+  // [q_i, 1], which are the first factors + 1 columns of the movie embedding.
+  const Eigen::Index f = model.mf.factors;
   Eigen::MatrixXd normal = Eigen::MatrixXd::Zero(f + 1, f + 1);
   Eigen::VectorXd b = Eigen::VectorXd::Zero(f + 1);
 

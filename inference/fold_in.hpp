@@ -40,8 +40,7 @@ FoldInModel make_fold_in_model(const std::string& model_type, const nlohmann::js
 //               c = the model's confidence of the rating (1 + alpha r) and p = 1: one exact
 //               step of implicit ALS with the movies fixed (Hu, Koren and Volinsky 2008);
 //   mf          the ridge regression of r - mu - b_i on [q_i, 1] with the model's
-//               (weighted) regularization, folded as [p, b_u + mu, 1], where q_i is every
-//               column but the last two, whatever the factors hyperparameter;
+//               (weighted) regularization, folded as [p, b_u + mu, 1];
 //   popularity  the vector every user has, so the popular movies come first.
 // Movies without an embedding are skipped. With none left, als returns the zero vector and mf
 // [0, mu, 1], which ranks by movie bias. Throws recsys::Error when the normal equations are not

@@ -93,6 +93,7 @@ void write_trained_model(const Dataset& dataset, const std::string& model_type,
   out.metadata.dataset_name = dataset.name;
   out.metadata.dataset_fingerprint = dataset.fingerprint;
   out.metadata.split = "none";
+  out.metadata.mean_rating = out.embeddings.mean_rating;
   for (std::int64_t u = 0; u < matrix.user_count(); ++u) {
     for (std::int64_t k = matrix.user_offsets[u]; k < matrix.user_offsets[u + 1]; ++k) {
       out.train_ratings.emplace_back(static_cast<std::int32_t>(u), matrix.user_movies[k]);
@@ -103,18 +104,6 @@ void write_trained_model(const Dataset& dataset, const std::string& model_type,
   out.users = dataset.users;
   out.genres = dataset.genres;
   write_model_directory(out, directory);
-
-  // An mf model directory records mu, the mean training rating, for the service's fold-in.
-  // Added here unless the training stage already wrote it.
-  if (model_type == "mf") {
-    nlohmann::json metadata = nlohmann::json::parse(std::ifstream(directory / "model.json"));
-    if (!metadata.contains("mean_rating")) {
-      double sum = std::accumulate(matrix.user_ratings.begin(), matrix.user_ratings.end(), 0.0);
-      metadata["mean_rating"] =
-          static_cast<float>(sum / static_cast<double>(matrix.user_ratings.size()));
-      std::ofstream(directory / "model.json") << metadata.dump(2) << '\n';
-    }
-  }
 }
 
 double recorded_mean_rating(const std::filesystem::path& directory) {
