@@ -14,8 +14,8 @@ struct BiasedMfOptions {
   // "gibbs": Bayesian, the posterior mean by Gibbs sampling (fit_biased_mf_gibbs); "als": the
   // penalized least-squares point estimate by alternating least squares.
   std::string solver = "gibbs";
-  int factors = 10;
-  int burn_in = 50;   // gibbs: sweeps discarded before averaging.
+  int factors = 8;
+  int burn_in = 25;   // gibbs: sweeps discarded before averaging.
   int samples = 200;  // gibbs: sweeps averaged after the burn-in.
   // als: lambda on the factors p_u and q_i and on the biases b_u and b_i. Fold-in of a new
   // user in the service solves the same penalized least squares for either solver.

@@ -43,6 +43,11 @@ TEST_F(Ml100kQualityTest, DefaultModelIsFarAbovePopularity) {
 
 // The target for rating prediction on u1 (train u1.base, test u1.test): RMSE at most 0.915.
 TEST_F(Ml100kQualityTest, BiasedMfReachesRmseTarget) {
+#if defined(__SANITIZE_ADDRESS__)
+  // 225 Gibbs sweeps over 80,000 ratings take about a minute at -O1 under AddressSanitizer.
+  // The GibbsMf tests run the same code on small data there.
+  GTEST_SKIP() << "the RMSE target is checked by the release build";
+#endif
   const TrainingRunResult mf = train("mf");
   EXPECT_LE(mf.metrics.at("rmse"), 0.915);
   EXPECT_LE(mf.metrics.at("mae"), 0.725);
