@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Configures and builds the project. Usage: scripts/build.sh [release|sanitize]
+# Configures and builds the project. Usage: scripts/build.sh [release|sanitize] [TARGET...]
+#   TARGET... builds only these CMake targets (for example recsys); the default builds all
 #   release   optimized build in build/release (the default)
 #   sanitize  AddressSanitizer + UndefinedBehaviorSanitizer build in build/sanitize
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 config=${1:-release}
+shift || true
+targets=()
+for target in "$@"; do
+  targets+=(--target "$target")
+done
 
 case $config in
   release) cmake_options=(-DCMAKE_BUILD_TYPE=Release) ;;
@@ -23,4 +29,4 @@ case $config in
 esac
 
 cmake -S "$root" -B "$root/build/$config" "${cmake_options[@]}" >/dev/null
-cmake --build "$root/build/$config" -j"$(nproc)"
+cmake --build "$root/build/$config" "${targets[@]}" -j"$(nproc)"

@@ -27,7 +27,7 @@ if [[ -z ${SKIP_INSTALL:-} ]]; then
   ./scripts/install-deps.sh
 fi
 step "Building"
-./scripts/build.sh release
+./scripts/build.sh release recsys
 recsys=$root/build/release/recsys
 
 step "MovieLens 100k"
@@ -62,8 +62,12 @@ if [[ ${DEMO_PROMETHEUS:-1} == 1 ]] && command -v prometheus >/dev/null; then
 fi
 
 step "Starting the API on 127.0.0.1:$port"
+if curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then
+  echo "demo.sh: port $port already answers HTTP; stop that server or set RECSYS_PORT" >&2
+  exit 1
+fi
 mkdir -p "$root/.local"
-log=$root/.local/serve.log
+log=$root/.local/serve-$(date -u +%Y%m%dT%H%M%SZ).log
 "$recsys" serve --port "$port" >"$log" 2>&1 &
 serve_pid=$!
 echo "recsys serve: process $serve_pid, log $log"
@@ -108,3 +112,5 @@ fi
 echo "Serving until Ctrl-C."
 trap 'kill -TERM "$serve_pid" 2>/dev/null || true' INT TERM
 wait "$serve_pid" || true
+# The first wait returns when the trap runs; the second waits for the graceful shutdown.
+wait "$serve_pid" 2>/dev/null || true

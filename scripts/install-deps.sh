@@ -45,7 +45,3 @@ else
 fi
 
 "${sudo[@]}" "$here/install-pgvector.sh"
-
-# The linters come from the npm registry; without them tests/containers skips its lint tests.
-"$here/install-linters.sh" ||
-  echo "install-deps.sh: the linters are not installed; tests/containers skips the lint tests" >&2

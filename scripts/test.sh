@@ -12,6 +12,10 @@ cd "$root"
 
 if [[ -z ${SKIP_INSTALL:-} ]]; then
   ./scripts/install-deps.sh
+  # Only the tests use the Compose and Dockerfile linters, which come from the npm registry;
+  # without them tests/containers skips its lint tests.
+  ./scripts/install-linters.sh ||
+    echo "test.sh: the linters are not installed; tests/containers skips the lint tests" >&2
 fi
 
 if [[ -z ${ML100K_DIR:-} && -f $root/../shared/data/ml-100k/u.data ]]; then
