@@ -15,7 +15,7 @@ done
 
 case $config in
   release) cmake_options=(-DCMAKE_BUILD_TYPE=Release) ;;
-  # -O1 with line tables only: AddressSanitizer's documentation asks for -O1 or higher, and
+  # -O1 with line tables only: AddressSanitizer's documentation recommends -O1 or higher, and
   # -O1 compiles faster than -O2. NDEBUG stays undefined, so assertions (Eigen's index checks
   # among them) run too.
   sanitize)
