@@ -35,6 +35,7 @@ struct BenchOptions {
   int k = 10;
   int ef_search = recsys::db::SearchSettings{}.ef_search;  // The same as recsys serve --ef-search.
   int service_pid = 0;                                     // For the resident memory; 0 skips it.
+  int rounds = 1;  // pgbench then wrk, repeated; the summary takes the medians.
   std::string work_dir = "/tmp/recsys-service-bench";
 };
 
@@ -254,6 +255,36 @@ void check_service(const BenchOptions& options) {
   }
 }
 
+// Returns the 1-minute load average of the machine.
+std::string load_average() {
+  std::ifstream file("/proc/loadavg");
+  std::string one_minute;
+  file >> one_minute;
+  return one_minute.empty() ? "?" : one_minute;
+}
+
+// Returns the run whose fields are the medians of `runs` (errors and requests are summed).
+RunResult median_run(const std::vector<RunResult>& runs) {
+  auto median_of = [&runs](double RunResult::*field) {
+    std::vector<double> values;
+    for (const auto& run : runs) {
+      values.push_back(run.*field);
+    }
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+  };
+  RunResult summary;
+  summary.requests_per_second = median_of(&RunResult::requests_per_second);
+  summary.p50_ms = median_of(&RunResult::p50_ms);
+  summary.p90_ms = median_of(&RunResult::p90_ms);
+  summary.p99_ms = median_of(&RunResult::p99_ms);
+  for (const auto& run : runs) {
+    summary.requests += run.requests;
+    summary.errors += run.errors;
+  }
+  return summary;
+}
+
 void print_row(const std::string& name, const RunResult& run) {
   std::printf("%-28s %12.0f %9.2f %9.2f %9.2f %10ld %8ld\n", name.c_str(), run.requests_per_second,
               run.p50_ms, run.p90_ms, run.p99_ms, run.requests, run.errors);
@@ -278,6 +309,10 @@ int main(int argc, char** argv) {
                  "hnsw.ef_search of pgbench's sessions; the same as recsys serve --ef-search")
       ->capture_default_str();
   app.add_option("--service-pid", options.service_pid, "Process id of recsys serve, for its RSS");
+  app.add_option("--rounds", options.rounds,
+                 "Rounds of a pgbench run then a wrk run; the summary takes the medians")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--work-dir", options.work_dir, "Directory for scripts and pgbench logs")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -285,13 +320,27 @@ int main(int argc, char** argv) {
   try {
     fs::create_directories(options.work_dir);
     check_service(options);
-    auto pgbench = run_pgbench(options);
-    auto wrk = run_wrk(options);
-
     std::printf("%-28s %12s %9s %9s %9s %10s %8s\n", "run", "requests/s", "p50 ms", "p90 ms",
                 "p99 ms", "requests", "errors");
-    print_row("pgbench -M prepared", pgbench);
-    print_row("recsys serve (wrk)", wrk);
+    std::vector<RunResult> pgbench_runs;
+    std::vector<RunResult> wrk_runs;
+    for (int round = 1; round <= options.rounds; ++round) {
+      std::string suffix = options.rounds > 1 ? " #" + std::to_string(round) : "";
+      std::string load = load_average();
+      pgbench_runs.push_back(run_pgbench(options));
+      print_row("pgbench -M prepared" + suffix, pgbench_runs.back());
+      wrk_runs.push_back(run_wrk(options));
+      print_row("recsys serve (wrk)" + suffix, wrk_runs.back());
+      std::printf("round %d: load average %s at its start\n", round, load.c_str());
+    }
+
+    auto pgbench = median_run(pgbench_runs);
+    auto wrk = median_run(wrk_runs);
+    if (options.rounds > 1) {
+      std::printf("medians of %d rounds\n", options.rounds);
+      print_row("pgbench -M prepared", pgbench);
+      print_row("recsys serve (wrk)", wrk);
+    }
     double ratio = pgbench.requests_per_second > 0.0
                        ? wrk.requests_per_second / pgbench.requests_per_second
                        : 0.0;

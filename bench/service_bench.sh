@@ -10,6 +10,8 @@
 #   CLIENTS        pgbench clients and wrk connections (default 16)
 #   SERVE_THREADS  recsys serve --threads (default 16: one worker per keep-alive connection)
 #   EF_SEARCH      hnsw.ef_search of the service and of pgbench (default: recsys serve's)
+#   ROUNDS         pgbench-then-wrk rounds; with more than 1 the summary takes medians
+#                  (default 1)
 #   DB_PORT, SERVICE_PORT   loopback ports (default 55439 and 18080)
 set -euo pipefail
 
@@ -84,5 +86,5 @@ echo "recsys serve --threads $serve_threads; $clients clients for $duration s pe
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$bench" --database-url "$database_url" --service-url "http://127.0.0.1:$service_port" \
   --service-pid "$service_pid" --users 943 --clients "$clients" --duration "$duration" \
-  --work-dir "$work/bench" "${ef_options[@]}"
+  --work-dir "$work/bench" --rounds "${ROUNDS:-1}" "${ef_options[@]}"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
