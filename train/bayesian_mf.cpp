@@ -248,7 +248,7 @@ Embeddings fit_biased_mf_gibbs(const RatingMatrix& train, const BiasedMfOptions&
       progress.iteration = sweep;
       progress.iterations = sweeps;
       progress.metrics = {{"train_rmse", rmse}, {"noise_precision", noise_precision}};
-      // During burn-in the current draw stands in for the posterior mean.
+      // During burn-in the current draw replaces the posterior mean.
       progress.embeddings = [&] {
         if (posterior.count() > 0) {
           return posterior.embeddings(train, mean);

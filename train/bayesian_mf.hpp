@@ -10,7 +10,7 @@ namespace recsys {
 //   r_ui ~ N(mu + b_u + b_i + p_u . q_i, 1 / noise_precision),
 //   [p_u, b_u] ~ N(mean_U, precision_U^-1) and [q_i, b_i] ~ N(mean_V, precision_V^-1),
 // with Gaussian-Wishart hyperpriors on (mean_U, precision_U) and (mean_V, precision_V) and a
-// Gamma(1, 1) prior on noise_precision; mu is the mean training rating. A sweep draws the user
+// Gamma(1, 1) prior on noise_precision. mu is the mean training rating. A sweep draws the user
 // hyperparameters, every user row, the movie hyperparameters, every movie row and the noise
 // precision, each from its conditional posterior. After `burn_in` sweeps, `samples` more are
 // averaged: the prediction is the posterior mean, whose factor part is kept as a rank-`factors`

@@ -35,8 +35,8 @@ struct BiasedMfOptions {
 
 // Explicit rating prediction r_ui = mu + b_u + b_i + p_u . q_i, with mu the mean training
 // rating. The "gibbs" solver averages the prediction over posterior draws (see
-// fit_biased_mf_gibbs); the "als" solver minimizes the squared error plus L2 penalties by
-// alternating least squares: with the movies fixed, each user's (p_u, b_u) is a ridge
+// fit_biased_mf_gibbs). The "als" solver minimizes the squared error plus L2 penalties by
+// alternating least squares. With the movies fixed, each user's (p_u, b_u) is a ridge
 // regression solved exactly by Cholesky, and the other way round. Either way the rows are
 // solved independently, so threads give the same result as one thread. The embeddings fold
 // the biases in: user [p_u, b_u + mu, 1] and movie [q_i, 1, b_i], so their dot product is the

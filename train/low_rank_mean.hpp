@@ -6,10 +6,10 @@ namespace recsys {
 
 // The running mean of matrix products P_s Q_s^T (users x movies), kept as a rank-r
 // factorization P Q^T. Each add() replaces P Q^T by the best rank-r approximation of
-// ((s - 1) P Q^T + P_s Q_s^T) / s, computed from thin QR factorizations of the stacked
-// factors and the SVD of a small core matrix, so the users x movies matrix is never formed.
-// With r >= the rank of one sample the first add() is exact; later ones drop the smallest
-// singular values of the sum.
+// ((s - 1) P Q^T + P_s Q_s^T) / s. Thin QR factorizations of the stacked factors and the SVD
+// of a small core matrix give it, so the users x movies matrix is never formed. The result is
+// exact while r is at least the rank of the sum, and otherwise drops its smallest singular
+// values.
 class LowRankMean {
  public:
   explicit LowRankMean(Eigen::Index rank);

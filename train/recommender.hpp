@@ -16,7 +16,7 @@ namespace recsys {
 struct TrainingProgress {
   int iteration = 0;                      // Counts from 1.
   int iterations = 0;                     // Iterations planned.
-  std::map<std::string, double> metrics;  // "train_loss" and model-specific values.
+  std::map<std::string, double> metrics;  // "train_loss" or "train_rmse", and others.
   // Builds the embeddings as of this iteration; costs a copy of the factors, so callers that
   // only log the metrics do not call it.
   std::function<Embeddings()> embeddings;

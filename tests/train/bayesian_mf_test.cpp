@@ -12,7 +12,7 @@ namespace recsys::test {
 namespace {
 
 // Ratings from a rank-3 biased model plus Gaussian noise of standard deviation 0.5, on a
-// random 30% of the (user, movie) pairs; a fifth of them is held out.
+// random 30% of the (user, movie) pairs. Every fifth rating is held out.
 struct NoisyPlantedRatings {
   std::vector<Rating> train;
   std::vector<Rating> held_out;
@@ -28,6 +28,7 @@ NoisyPlantedRatings noisy_planted_ratings() {
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   const int users = 150;
   const int movies = 100;
+
   std::vector<double> user_bias(users), movie_bias(movies);
   std::vector<std::array<double, 3>> p(users), q(movies);
   for (int u = 0; u < users; ++u) {
@@ -40,6 +41,7 @@ NoisyPlantedRatings noisy_planted_ratings() {
     q[i] = {0.6 * normal(random), 0.6 * normal(random), 0.6 * normal(random)};
     data.catalog.movie_ids.push_back(i + 1);
   }
+
   int pair = 0;
   for (int u = 0; u < users; ++u) {
     for (int i = 0; i < movies; ++i) {
@@ -175,13 +177,13 @@ TEST(GibbsMf, ReportsEverySweepAndLearnsNoise) {
   const RatingMatrix matrix = build_rating_matrix(data.train, data.catalog);
   const BiasedMfOptions options = gibbs_options();
   std::vector<std::map<std::string, double>> sweeps;
-  double rmse_before_last = 0.0;
+  double final_sweep_rmse = 0.0;
   BiasedMf(options).fit(matrix, [&](const TrainingProgress& progress) {
     EXPECT_EQ(progress.iteration, static_cast<int>(sweeps.size()) + 1);
     EXPECT_EQ(progress.iterations, options.burn_in + options.samples);
     sweeps.push_back(progress.metrics);
     if (progress.iteration == progress.iterations) {
-      rmse_before_last = rmse(progress.embeddings(), data.held_out);
+      final_sweep_rmse = rmse(progress.embeddings(), data.held_out);
     }
   });
   ASSERT_EQ(sweeps.size(), static_cast<std::size_t>(options.burn_in + options.samples));
@@ -197,7 +199,7 @@ TEST(GibbsMf, ReportsEverySweepAndLearnsNoise) {
   EXPECT_GT(precision, 2.5);
   EXPECT_LT(precision, 4.5);
   // The last sweep's embeddings are the posterior mean that fit() returns.
-  EXPECT_LT(rmse_before_last, 1.35 * kNoise);
+  EXPECT_LT(final_sweep_rmse, 1.35 * kNoise);
 }
 
 }  // namespace
