@@ -63,7 +63,7 @@ fi
 
 step "Starting the API on 127.0.0.1:$port"
 if curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then
-  echo "demo.sh: port $port already answers HTTP; stop that server or set RECSYS_PORT" >&2
+  echo "demo.sh: a server already responds on port $port; stop it or set RECSYS_PORT" >&2
   exit 1
 fi
 mkdir -p "$root/.local"

@@ -12,6 +12,7 @@
 #include "train/low_rank_mean.hpp"
 #include "train/parallel.hpp"
 #include "train/random_stream.hpp"
+#include "train/squared_error.hpp"
 
 namespace recsys {
 
@@ -93,36 +94,6 @@ void sample_rows(const RatingRows& rows, const RowMatrixXd& fixed, RowMatrixXd& 
           sampled.row(row) = value.transpose();
         }
       });
-}
-
-// Returns the sum of squared training errors of one draw, per-user sums added in row order.
-double squared_error(const RatingMatrix& train, const RowMatrixXd& users, const RowMatrixXd& movies,
-                     double mean, int threads) {
-  const Eigen::Index factors = users.cols() - 1;
-  std::vector<double> errors(static_cast<std::size_t>(train.user_count()), 0.0);
-
-  parallel_for(
-      train.user_count(), threads, kRowsPerChunk,
-      [&](std::int64_t begin, std::int64_t end, int /*worker*/) {
-        for (std::int64_t u = begin; u < end; ++u) {
-          const auto user = users.row(u);
-          double error = 0.0;
-          for (std::int64_t k = train.user_offsets[u]; k < train.user_offsets[u + 1]; ++k) {
-            const auto movie = movies.row(train.user_movies[k]);
-            const double prediction =
-                mean + user(factors) + movie(factors) + user.head(factors).dot(movie.head(factors));
-            const double difference = train.user_ratings[k] - prediction;
-            error += difference * difference;
-          }
-          errors[static_cast<std::size_t>(u)] = error;
-        }
-      });
-
-  double total = 0.0;
-  for (double error : errors) {
-    total += error;
-  }
-  return total;
 }
 
 // Folds factors and biases into [p_u, b_u + mu, 1] . [q_i, 1, b_i].
@@ -232,7 +203,7 @@ Embeddings fit_biased_mf_gibbs(const RatingMatrix& train, const BiasedMfOptions&
                 options.seed, 2 * key + 1, threads, scratch);
 
     // The noise precision's conditional posterior is Gamma(a + n / 2, b + squared error / 2).
-    const double error = squared_error(train, users, movies, mean, threads);
+    const double error = sum_squared_error(train, users, movies, mean, threads);
     RandomStream noise(options.seed, kNoiseStream, key);
     noise_precision = noise.gamma(kNoiseShape + 0.5 * rating_count) / (kNoiseRate + 0.5 * error);
 

@@ -11,6 +11,7 @@
 #include "train/hyperparameters.hpp"
 #include "train/parallel.hpp"
 #include "train/random_init.hpp"
+#include "train/squared_error.hpp"
 
 namespace recsys {
 
@@ -84,24 +85,6 @@ Objective objective(const RatingMatrix& train, const FactorsAndBias& users,
                     const FactorsAndBias& movies, float mean, const BiasedMfOptions& options,
                     int threads) {
   const Eigen::Index factors = options.factors;
-  std::vector<double> errors(static_cast<std::size_t>(train.user_count()), 0.0);
-
-  parallel_for(
-      train.user_count(), threads, kRowsPerChunk,
-      [&](std::int64_t begin, std::int64_t end, int /*worker*/) {
-        for (std::int64_t u = begin; u < end; ++u) {
-          const auto user = users.row(u);
-          double error = 0.0;
-          for (std::int64_t k = train.user_offsets[u]; k < train.user_offsets[u + 1]; ++k) {
-            const auto movie = movies.row(train.user_movies[k]);
-            const double prediction =
-                mean + user(factors) + movie(factors) + user.head(factors).dot(movie.head(factors));
-            const double difference = train.user_ratings[k] - prediction;
-            error += difference * difference;
-          }
-          errors[u] = error;
-        }
-      });
 
   // Each row's penalty, scaled by its rating count when the regularization is weighted.
   auto penalty = [&](const FactorsAndBias& rows, const std::vector<std::int64_t>& offsets) {
@@ -116,9 +99,7 @@ Objective objective(const RatingMatrix& train, const FactorsAndBias& users,
   };
 
   Objective result;
-  for (double error : errors) {
-    result.squared_error += error;
-  }
+  result.squared_error = sum_squared_error(train, users, movies, mean, threads);
   result.penalty = penalty(users, train.user_offsets) + penalty(movies, train.movie_offsets);
   return result;
 }
