@@ -8,10 +8,9 @@
 
 namespace recsys {
 
-// Returns the sum of squared training errors of a biased factorization whose rows are
-// [factors, bias]: prediction = mean + b_u + b_i + p_u . q_i. Each user's sum is computed in
-// the matrices' scalar type, and the per-user sums are added in row order, so the result does
-// not depend on the thread count.
+// Returns the sum of squared training errors of a biased factorization with rows [factors, bias],
+// where prediction = mean + b_u + b_i + p_u . q_i. Per-user sums are added in row order, so the
+// result does not depend on the thread count.
 template <typename Matrix>
 double sum_squared_error(const RatingMatrix& train, const Matrix& users, const Matrix& movies,
                          typename Matrix::Scalar mean, int threads) {
