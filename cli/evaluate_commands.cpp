@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "data/loader.hpp"
 #include "train/metrics_table.hpp"
 #include "train/model_evaluation.hpp"
 
@@ -17,12 +18,14 @@ struct EvaluateCommandOptions {
   std::string model_dir;
   std::string data;
   std::string report;  // File for the JSON report; empty writes none.
+  std::string invalid_lines = "reject";
 };
 
 void run_evaluate_command(const EvaluateCommandOptions& o) {
   ModelEvaluationOptions options = o.evaluation;
   options.model_dir = o.model_dir;
   options.data = o.data;
+  options.invalid_lines = parse_invalid_line_policy(o.invalid_lines);
   const EvaluationResult result = evaluate_model_directory(options);
 
   if (!o.report.empty()) {
@@ -57,6 +60,12 @@ void add_evaluate_command(CLI::App& app) {
       ->add_option("--relevance-threshold", o->evaluation.evaluation.relevance_threshold,
                    "A test rating at or above this makes the movie relevant")
       ->capture_default_str();
+  evaluate
+      ->add_option("--invalid-lines", o->invalid_lines,
+                   "reject: stop at the first invalid line of a data or split file; skip: drop "
+                   "invalid lines with a warning")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"reject", "skip"}));
   evaluate->add_option("--report", o->report, "Also write the evaluation report as JSON here");
   evaluate->callback([o] { run_evaluate_command(*o); });
 }

@@ -10,11 +10,22 @@
 #include "core/logging.hpp"
 #include "recsys/version.hpp"
 
+namespace {
+
+// Exit statuses besides 0 (success) and 128 + N (stopped by signal N).
+constexpr int kFailure = 1;         // An invalid input, a failed service or a rejected model.
+constexpr int kUsageError = 2;      // An invalid command line.
+constexpr int kInternalError = 70;  // A bug: EX_SOFTWARE in sysexits.h.
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  CLI::App app{"recsys: a MovieLens recommender and its MLOps pipeline.\n"
-               "Stages: data -> train -> evaluate -> register -> publish -> serve."};
+  CLI::App app{
+      "recsys: a MovieLens recommender and its MLOps pipeline.\n"
+      "Stages: data -> train -> evaluate -> register -> publish -> serve."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(recsys::kVersion) + " (" + recsys::kGitCommit + ")");
+  app.set_version_flag("--version",
+                       std::string(recsys::kVersion) + " (" + recsys::kGitCommit + ")");
 
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "Log level: trace, debug, info, warn, error, off")
@@ -30,14 +41,18 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    // A command stopped by a signal exits 128 + the signal number, as shells report it.
+    return e.get_exit_code();
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; an invalid command line exits kUsageError, not CLI11's code.
+    return app.exit(e) == 0 ? 0 : kUsageError;
   } catch (const recsys::Error& e) {
     spdlog::error("{}", e.what());
-    return 1;
+    return kFailure;
   } catch (const std::exception& e) {
     spdlog::critical("internal error: {}", e.what());
-    return 2;
+    return kInternalError;
   }
   return 0;
 }

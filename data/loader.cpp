@@ -117,6 +117,10 @@ InvalidLinePolicy parse_invalid_line_policy(const std::string& text) {
   throw Error(fmt::format("invalid line policy \"{}\": expected reject or skip", text));
 }
 
+std::string invalid_line_policy_name(InvalidLinePolicy policy) {
+  return policy == InvalidLinePolicy::kSkip ? "skip" : "reject";
+}
+
 Dataset load_dataset(const LoadOptions& options) {
   auto start = std::chrono::steady_clock::now();
   DataSource source(options.path);

@@ -18,6 +18,9 @@ enum class InvalidLinePolicy {
 // Parses "reject" or "skip" (as given to --invalid-lines); throws recsys::Error otherwise.
 InvalidLinePolicy parse_invalid_line_policy(const std::string& text);
 
+// Returns "reject" or "skip", the inverse of parse_invalid_line_policy.
+std::string invalid_line_policy_name(InvalidLinePolicy policy);
+
 // Damage to a file as a whole is an error under either policy. That is a missing or empty file,
 // invalid UTF-8 in a CSV release, a truncated last line (no trailing newline and too few
 // fields), stray bytes at the end of a file, or a corrupt zip.

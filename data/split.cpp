@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 
@@ -134,8 +135,27 @@ Split holdout_latest(const std::vector<Rating>& ratings, int holdout) {
   return assemble("temporal", ratings, in_test);
 }
 
+// Throws when a (user, movie) pair is both in the training and in the test file, which would
+// let the model see test ratings.
+void check_disjoint(const Split& split, const std::string& base, const std::string& test) {
+  std::set<std::pair<std::int64_t, std::int64_t>> trained;
+  for (const Rating& rating : split.train) {
+    trained.emplace(rating.user_id, rating.movie_id);
+  }
+  for (const Rating& rating : split.test) {
+    if (trained.count({rating.user_id, rating.movie_id}) != 0) {
+      throw Error(
+          fmt::format("{} repeats the rating of movie {} by user {} from {}, so the "
+                      "model would train on a test rating: restore the original "
+                      "ML-100k files",
+                      test, rating.movie_id, rating.user_id, base));
+    }
+  }
+}
+
 // Reads the official ML-100k split files NAME.base and NAME.test from the dataset's source.
-Split read_official_split(const Dataset& dataset, const std::string& name) {
+Split read_official_split(const Dataset& dataset, const std::string& name,
+                          InvalidLinePolicy policy) {
   DataSource source(dataset.source);
   std::string base = name + ".base";
   std::string test = name + ".test";
@@ -156,11 +176,12 @@ Split read_official_split(const Dataset& dataset, const std::string& name) {
   }
   RatingRules rules = rating_rules_for(dataset, movies, dataset.users.empty() ? nullptr : &users);
 
-  LoadContext context{source, dataset.name, InvalidLinePolicy::kReject, {}};
+  LoadContext context{source, dataset.name, policy, {}};
   Split split;
   split.name = name;
   split.train = read_ratings_file(context, base, {"\t", ""}, rules);
   split.test = read_ratings_file(context, test, {"\t", ""}, rules);
+  check_disjoint(split, base, test);
   return split;
 }
 
@@ -170,7 +191,7 @@ Split make_split(const Dataset& dataset, const SplitOptions& options) {
   Split split;
   if (std::find(kOfficialSplits.begin(), kOfficialSplits.end(), options.method) !=
       kOfficialSplits.end()) {
-    split = read_official_split(dataset, options.method);
+    split = read_official_split(dataset, options.method, options.invalid_lines);
   } else if (options.method == "random") {
     split = holdout_random("random", dataset.ratings, options.test_fraction, options.seed);
   } else if (options.method == "temporal") {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "data/dataset.hpp"
+#include "data/loader.hpp"
 
 namespace recsys {
 
@@ -28,11 +29,13 @@ struct SplitOptions {
   // "temporal": ratings per user in test. 5 rather than 1, so that each user adds several test
   // ratings and Recall@K over a few hundred users is less noisy.
   int holdout = 5;
+  // Official splits: what to do with an invalid line of NAME.base or NAME.test.
+  InvalidLinePolicy invalid_lines = InvalidLinePolicy::kReject;
 };
 
 // Splits the dataset's ratings. Random and temporal splits keep at least one rating of every
-// user in train. Throws recsys::Error for an unknown method, an option out of range or missing
-// official split files.
+// user in train. Throws recsys::Error for an unknown method, an option out of range, missing
+// official split files or a rating that is in both official files.
 Split make_split(const Dataset& dataset, const SplitOptions& options);
 
 // Holds out `fraction` of each user's ratings in `train` as Split::test, for tuning, the rest

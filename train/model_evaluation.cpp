@@ -4,6 +4,7 @@
 
 #include "data/loader.hpp"
 #include "data/split.hpp"
+#include "evaluate/test_set_checks.hpp"
 #include "train/model_directory.hpp"
 
 namespace recsys {
@@ -14,6 +15,7 @@ EvaluationResult evaluate_model_directory(const ModelEvaluationOptions& options)
   LoadOptions load_options;
   load_options.path = resolve_data_path(options.data.string());
   load_options.release = options.release;
+  load_options.invalid_lines = options.invalid_lines;
   const Dataset dataset = load_dataset(load_options);
   if (dataset.fingerprint != model.metadata.dataset_fingerprint) {
     spdlog::warn(
@@ -25,6 +27,7 @@ EvaluationResult evaluate_model_directory(const ModelEvaluationOptions& options)
 
   SplitOptions split_options;
   split_options.method = options.split.empty() ? model.metadata.split : options.split;
+  split_options.invalid_lines = options.invalid_lines;
   if (split_options.method != model.metadata.split) {
     spdlog::warn("evaluating on split {} but the model was trained on split {}",
                  split_options.method, model.metadata.split);
@@ -35,7 +38,10 @@ EvaluationResult evaluate_model_directory(const ModelEvaluationOptions& options)
   evaluation.rating_metrics = model.metadata.model_type == "mf";
   spdlog::info("evaluating {} model {} on split {}: {} test ratings", model.metadata.model_type,
                options.model_dir.string(), split_options.method, split.test.size());
-  return evaluate(model.embeddings, split.train, split.test, evaluation);
+  check_test_set(split.name, split.test, evaluation.relevance_threshold);
+  EvaluationResult result = evaluate(model.embeddings, split.train, split.test, evaluation);
+  require_ranked_users(split.name, result);
+  return result;
 }
 
 }  // namespace recsys

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <string>
 
+#include "data/loader.hpp"
 #include "evaluate/evaluation.hpp"
 
 namespace recsys {
@@ -14,6 +15,8 @@ struct ModelEvaluationOptions {
   std::filesystem::path data;
   std::string release = "auto";
   std::string split;  // Split method; empty uses the split the model was trained on.
+  // What to do with an invalid line of the data or split files.
+  InvalidLinePolicy invalid_lines = InvalidLinePolicy::kReject;
   // K and the relevance threshold; rating_metrics is set from the model type.
   EvaluationOptions evaluation;
 };

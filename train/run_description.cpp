@@ -41,6 +41,7 @@ TrainingRunInfo describe_training_run(const TrainingRunOptions& options,
   }
   info.params["model"] = options.model;
   info.params["split"] = split;
+  info.params["invalid_lines"] = invalid_line_policy_name(options.split.invalid_lines);
   info.params["k"] = std::to_string(options.evaluation.k);
   info.params["relevance_threshold"] = json_value_text(options.evaluation.relevance_threshold);
   info.params["validation_fraction"] = json_value_text(options.validation_fraction);

@@ -1,7 +1,9 @@
 #include "train/training_run.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -9,7 +11,9 @@
 
 #include "core/error.hpp"
 #include "data/loader.hpp"
+#include "evaluate/test_set_checks.hpp"
 #include "recsys/version.hpp"
+#include "train/fit_checks.hpp"
 #include "train/interrupt.hpp"
 #include "train/model_directory.hpp"
 #include "train/rating_matrix.hpp"
@@ -50,7 +54,23 @@ void check_options(const TrainingRunOptions& options) {
     throw Error("invalid k " + std::to_string(options.evaluation.k) +
                 ": use a cut-off of at least 1");
   }
+  if (!std::isfinite(options.evaluation.relevance_threshold)) {
+    throw Error("invalid relevance threshold " +
+                json_value_text(options.evaluation.relevance_threshold) +
+                ": use a rating on the data's scale, such as --relevance-threshold 4");
+  }
   check_output_directory(options.out);
+}
+
+// Fails before the run starts when no rating of the data could be relevant.
+void check_threshold_on_scale(const TrainingRunOptions& options, const Dataset& dataset) {
+  const float threshold = options.evaluation.relevance_threshold;
+  if (threshold > dataset.scale.max) {
+    throw Error(
+        fmt::format("the relevance threshold {} is above the highest rating {} of {}: "
+                    "lower --relevance-threshold",
+                    threshold, dataset.scale.max, dataset.name));
+  }
 }
 
 std::string join(const std::vector<std::string>& parts) {
@@ -76,6 +96,7 @@ TrainedFold train_fold(const TrainingRunOptions& options, const Dataset& dataset
   SplitOptions split_options = options.split;
   split_options.method = method;
   TrainedFold fold{make_split(dataset, split_options), {}, {}};
+  check_test_set(method, fold.split.test, options.evaluation.relevance_threshold);
   InterruptGuard::throw_if_interrupted();
 
   // Fit on the training ratings less the validation share, if any.
@@ -96,6 +117,7 @@ TrainedFold train_fold(const TrainingRunOptions& options, const Dataset& dataset
   const std::string suffix = "_at_" + std::to_string(options.evaluation.k);
 
   auto on_iteration = [&](const TrainingProgress& progress) {
+    check_iteration_metrics(progress.metrics, options.model, progress.iteration);
     std::map<std::string, double> metrics = progress.metrics;
     if (validation) {
       auto result =
@@ -116,10 +138,12 @@ TrainedFold train_fold(const TrainingRunOptions& options, const Dataset& dataset
   };
   fold.embeddings = model->fit(matrix, on_iteration);
   InterruptGuard::throw_if_interrupted();
+  check_embeddings(fold.embeddings, options.model);
 
   EvaluationOptions test_options = options.evaluation;
   test_options.rating_metrics = model->predicts_ratings();
   fold.evaluation = evaluate(fold.embeddings, fold.split.train, fold.split.test, test_options);
+  require_ranked_users(method, fold.evaluation);
   spdlog::info("split {}: test{}", method, format_metrics(fold.evaluation.metrics));
   return fold;
 }
@@ -248,7 +272,9 @@ TrainingRunResult run_training(const TrainingRunOptions& options, TrainingObserv
   LoadOptions load_options;
   load_options.path = resolve_data_path(options.data.string());
   load_options.release = options.release;
+  load_options.invalid_lines = options.split.invalid_lines;
   const Dataset dataset = load_dataset(load_options);
+  check_threshold_on_scale(options, dataset);
   InterruptGuard::throw_if_interrupted();
 
   if (observer != nullptr) {

@@ -17,7 +17,8 @@ struct TrainingRunOptions {
   // Release directory or zip. Empty: ML100K_DIR or the cached download (resolve_data_path).
   std::filesystem::path data;
   std::string release = "auto";  // LoadOptions::release.
-  SplitOptions split;            // Method "u1" by default.
+  // Method "u1" by default. Its invalid_lines policy applies to every file read.
+  SplitOptions split;
   // Split methods to train and evaluate one after the other, such as u1..u5; when not empty
   // it replaces split.method and the result holds the mean and standard deviation.
   std::vector<std::string> folds;

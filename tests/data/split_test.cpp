@@ -239,6 +239,29 @@ TEST_F(OfficialSplitTest, RejectsBadLineInSplitFile) {
   }
 }
 
+TEST_F(OfficialSplitTest, SkipsBadLineWhenAsked) {
+  files_["u1.base"] += "2\t2\t7\t14\n";
+  write_files(dir_.path() / "ml-100k", files_);
+  SplitOptions options;
+  options.invalid_lines = InvalidLinePolicy::kSkip;
+  Split split = make_split(load(dir_.path() / "ml-100k"), options);
+  EXPECT_EQ(split.train.size(), 3U);
+  EXPECT_EQ(split.test.size(), 1U);
+}
+
+TEST_F(OfficialSplitTest, RejectsRatingInBothFiles) {
+  files_["u1.test"] = "1\t2\t5\t11\n2\t1\t3\t12\n";
+  write_files(dir_.path() / "ml-100k", files_);
+  try {
+    make_split(load(dir_.path() / "ml-100k"), SplitOptions{});
+    FAIL() << "accepted a test rating that is also in u1.base";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("u1.test repeats the rating of movie 1 by user 2 from "
+                                    "u1.base"));
+    EXPECT_THAT(e.what(), HasSubstr("restore the original ML-100k files"));
+  }
+}
+
 TEST(CarveValidationTest, HoldsOutFractionDeterministically) {
   std::vector<Rating> train = make_ratings(20, 10);
   Split first = carve_validation(train, 0.1, 5);

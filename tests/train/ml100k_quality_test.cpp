@@ -1,11 +1,17 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 
+#include "core/error.hpp"
 #include "train/training_run.hpp"
+#include "train_test_support.hpp"
 
 namespace recsys::test {
 namespace {
+
+using ::testing::HasSubstr;
 
 // Trains on the real MovieLens 100k u1 split; skipped without ML100K_DIR.
 class Ml100kQualityTest : public ::testing::Test {
@@ -51,6 +57,23 @@ TEST_F(Ml100kQualityTest, BiasedMfReachesRmseTarget) {
   const TrainingRunResult mf = train("mf");
   EXPECT_LE(mf.metrics.at("rmse"), 0.915);
   EXPECT_LE(mf.metrics.at("mae"), 0.725);
+}
+
+// A huge alpha makes the conjugate gradient solves diverge on the real data. The run must fail
+// before writing anything.
+TEST_F(Ml100kQualityTest, DivergedFitLeavesNothing) {
+  const TempDir dir;
+  options_.model = "als";
+  options_.hyperparameters = {{"alpha", 1e9}};
+  options_.out = dir.path() / "als";
+  try {
+    run_training(options_, nullptr);
+    FAIL() << "accepted the fit with alpha 1e9";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("the fit diverged"));
+    EXPECT_THAT(e.what(), HasSubstr("lower --alpha"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(options_.out));
 }
 
 }  // namespace

@@ -211,6 +211,30 @@ TEST_F(TrainingRunTest, InvalidHyperparameterFailsBeforeLoading) {
   }
 }
 
+TEST_F(TrainingRunTest, ThresholdAboveScaleFailsBeforeStart) {
+  options_.evaluation.relevance_threshold = 99.0F;
+  RecordingObserver observer;
+  try {
+    run_training(options_, &observer);
+    FAIL() << "accepted threshold 99";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("the relevance threshold 99 is above the highest rating 5"));
+  }
+  EXPECT_TRUE(observer.events.empty());
+  EXPECT_FALSE(fs::exists(options_.out));
+}
+
+TEST_F(TrainingRunTest, NanThresholdFailsBeforeLoading) {
+  options_.evaluation.relevance_threshold = std::nanf("");
+  options_.data = dir_.path() / "missing";
+  try {
+    run_training(options_, nullptr);
+    FAIL() << "accepted threshold nan";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("invalid relevance threshold"));
+  }
+}
+
 TEST_F(TrainingRunTest, PopularityRunsWithoutOutput) {
   options_.model = "popularity";
   options_.hyperparameters = nlohmann::json::object();
