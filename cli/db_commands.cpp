@@ -10,6 +10,7 @@
 #include "data/sha256.hpp"
 #include "db/connection.hpp"
 #include "db/migrations.hpp"
+#include "db/model_checks.hpp"
 #include "db/publisher.hpp"
 #include "db/recall_check.hpp"
 #include "db/recommendation_queries.hpp"
@@ -129,7 +130,10 @@ void run_publish(const PublishCommandOptions& options) {
   }
 
   spdlog::info("reading the model directory {}", directory.string());
-  ModelDirectory model = read_model_directory(directory);
+  ModelDirectory model = db::read_model_for_publish(directory);
+  publish.model_directory = directory;
+  // Checked before connecting, so a bad model fails the same way with the database down.
+  db::check_publishable(model, directory);
   if (model.metadata.model_type == "mf" && !model.metadata.mean_rating) {
     spdlog::warn(
         "{} records no mean_rating: the service will estimate the mean rating of this mf model "

@@ -4,10 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <cmath>
-#include <unordered_set>
 
 #include "db/migrations.hpp"
+#include "db/model_checks.hpp"
 
 namespace recsys::db {
 
@@ -15,12 +14,6 @@ namespace {
 
 // Key of the transaction-level advisory lock that serializes publish and rollback.
 constexpr const char* kPublishLock = "SELECT pg_advisory_xact_lock(7353720002)";
-
-// HNSW indexes on the vector type accept at most 2,000 dimensions (pgvector 0.8 README).
-constexpr int kMaxIndexedDimension = 2000;
-
-// Bound of publications.mean_rating (migration 0002); NaN fails the comparison too.
-constexpr double kMaxMeanRating = 1e6;
 
 // Returns SQL that formats a timestamptz column as UTC ISO 8601.
 std::string utc_text(const std::string& column) {
@@ -48,71 +41,6 @@ void validate_options(const PublishOptions& options) {
     throw Error("--hnsw-ef-construction is " + std::to_string(options.hnsw.ef_construction) +
                 ": use at least twice --hnsw-m (" + std::to_string(2 * options.hnsw.m) +
                 ") and at most 1000");
-  }
-}
-
-template <typename Id>
-void require_unique(const std::vector<Id>& ids, const std::string& what) {
-  std::unordered_set<Id> seen;
-  for (Id id : ids) {
-    if (!seen.insert(id).second) {
-      throw Error("the model lists " + what + " " + std::to_string(id) +
-                  " twice: the model directory is inconsistent; train the model again");
-    }
-  }
-}
-
-void validate_model(const ModelDirectory& model) {
-  const auto& embeddings = model.embeddings;
-  int dimension = model.metadata.dimension;
-  if (dimension < 1 || dimension > kMaxIndexedDimension) {
-    throw Error("the model's dimension is " + std::to_string(dimension) +
-                ": pgvector's HNSW index accepts 1 to " + std::to_string(kMaxIndexedDimension));
-  }
-  if (embeddings.movies.cols() != dimension || embeddings.users.cols() != dimension) {
-    throw Error("the embedding matrices do not have the model's dimension " +
-                std::to_string(dimension));
-  }
-  if (embeddings.movie_ids.empty()) {
-    throw Error("the model has no movie embeddings: nothing to publish");
-  }
-  require_unique(embeddings.movie_ids, "movie id");
-  require_unique(embeddings.user_ids, "user id");
-
-  std::vector<std::int64_t> catalog_ids;
-  for (const Movie& movie : model.movies) {
-    catalog_ids.push_back(movie.id);
-  }
-  require_unique(catalog_ids, "catalog movie id");
-  std::unordered_set<std::int64_t> catalog(catalog_ids.begin(), catalog_ids.end());
-  for (std::int64_t id : embeddings.movie_ids) {
-    if (!catalog.contains(id)) {
-      throw Error("movie " + std::to_string(id) +
-                  " has an embedding but no entry in catalog/movies.json: the model directory "
-                  "is inconsistent; train the model again");
-    }
-  }
-
-  const auto& mean_rating = model.metadata.mean_rating;
-  if (mean_rating && !(std::abs(*mean_rating) <= kMaxMeanRating)) {
-    throw Error("the model's mean_rating is " + std::to_string(*mean_rating) +
-                ": expected a finite number (the mean training rating); train the model again");
-  }
-
-  // pgvector rejects NaN and infinity; name the row instead of failing inside COPY.
-  for (Eigen::Index row = 0; row < embeddings.movies.rows(); ++row) {
-    if (!embeddings.movies.row(row).allFinite()) {
-      throw Error("the embedding of movie " +
-                  std::to_string(embeddings.movie_ids[static_cast<std::size_t>(row)]) +
-                  " contains NaN or infinity: train the model again");
-    }
-  }
-  for (Eigen::Index row = 0; row < embeddings.users.rows(); ++row) {
-    if (!embeddings.users.row(row).allFinite()) {
-      throw Error("the embedding of user " +
-                  std::to_string(embeddings.user_ids[static_cast<std::size_t>(row)]) +
-                  " contains NaN or infinity: train the model again");
-    }
   }
 }
 
@@ -170,7 +98,7 @@ PublishResult publish(Connection& connection, const ModelDirectory& model,
                       const PublishOptions& options) {
   auto start = std::chrono::steady_clock::now();
   validate_options(options);
-  validate_model(model);
+  check_publishable(model, options.model_directory);
   require_migrated(connection, parse_migrations(migration_files()));
   connection.execute("SET client_min_messages = warning");
 

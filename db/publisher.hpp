@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@ struct PublishOptions {
   std::string model_version;  // Required; identifies the version together with model_name.
   std::string run_id;         // MLflow run id, "" when unknown.
   std::string source;         // The models:/ URI or directory, recorded for humans.
+  std::filesystem::path model_directory;  // Where the model was read, named in errors; may be "".
   HnswOptions hnsw;
   int keep = 3;               // Superseded versions kept loaded for --rollback; older are dropped.
   int verify_sample = 100;    // Movie and user vectors compared bit for bit with the model.
@@ -43,8 +45,9 @@ struct PublishResult {
 // Publishes `model` and makes it the served version. Everything from the new schema to the
 // switch of the served version is one transaction, so an error or a crash at any step leaves
 // the previously served version intact and no partial tables behind. Superseded versions
-// beyond options.keep are dropped after the commit. Throws recsys::Error for an invalid
-// model or options and DatabaseError when a statement fails.
+// beyond options.keep are dropped after the commit. Throws recsys::Error for invalid options
+// or a model that check_publishable (db/model_checks.hpp) rejects, before anything is written,
+// and DatabaseError when a statement fails.
 PublishResult publish(Connection& connection, const ModelDirectory& model,
                       const PublishOptions& options);
 
