@@ -8,7 +8,7 @@
 
 namespace recsys {
 
-// Throws recsys::Error before fitting when the ranking metrics of `split` could not be computed:
+// Throws recsys::Error when the ranking metrics of `split` cannot be computed, before any fit:
 // the relevance threshold is not a finite number, the test set is empty, or no test rating
 // reaches the threshold.
 void check_test_set(const std::string& split, const std::vector<Rating>& test,
