@@ -1,6 +1,8 @@
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -165,6 +167,43 @@ void add_hyperparameter_options(CLI::App& train, TrainCommandOptions& o) {
                    "options above override it");
 }
 
+// Registers the run that training just FINISHED. A failure keeps the run FINISHED and the
+// model directory, and the message gives the command that retries the registration.
+void register_trained_model(const tracking::MlflowTrainingObserver& observer,
+                            const std::filesystem::path& model_dir) {
+  if (model_dir.empty()) {
+    throw Error("nothing to register: MLflow run " + observer.run_id() +
+                " logged no model because --out was not given; train again with --out DIR");
+  }
+  const std::string kept =
+      "MLflow run " + observer.run_id() + " stays FINISHED with its model artifacts and the " +
+      "model directory " + model_dir.string() + " was kept; to register it, run: " +
+      tracking::format_register_command(observer.registration_options());
+
+  // Ctrl-C stops at the next check point, before the alias moves (see register_model).
+  const int pending_signal = InterruptGuard::received_signal();
+  InterruptGuard guard;
+  tracking::RegistrationResult registration;
+  try {
+    if (pending_signal != 0) {
+      throw TrainingInterrupted(pending_signal);
+    }
+    registration = observer.register_run();
+  } catch (const TrainingInterrupted& e) {
+    spdlog::error("registration interrupted by {}: {}",
+                  e.signal_number() == SIGINT ? "SIGINT" : "SIGTERM", kept);
+    throw CLI::RuntimeError(128 + e.signal_number());
+  } catch (const std::exception& e) {
+    // File store I/O errors arrive as std::filesystem::filesystem_error.
+    throw Error("registering the model failed: " + std::string(e.what()) + ". " + kept);
+  }
+
+  std::cout << "registered: " << registration.model_name << " version " << registration.version
+            << '\n'
+            << (registration.promoted ? "promoted to champion: " : "champion unchanged: ")
+            << registration.reason << '\n';
+}
+
 void run_train_command(const CLI::App& train, TrainCommandOptions& o) {
   o.run.data = o.data;
   o.run.folds = split_list(o.folds);
@@ -203,12 +242,8 @@ void run_train_command(const CLI::App& train, TrainCommandOptions& o) {
     std::cout << "mlflow run: " << observer->run_id() << " (experiment "
               << observer->experiment_id() << ")\n";
   }
-  if (observer && observer->registration()) {
-    const auto& registration = *observer->registration();
-    std::cout << "registered: " << registration.model_name << " version " << registration.version
-              << '\n'
-              << (registration.promoted ? "promoted to champion: " : "champion unchanged: ")
-              << registration.reason << '\n';
+  if (observer && o.tracking.register_model) {
+    register_trained_model(*observer, result.model_dir);
   }
 }
 
@@ -223,7 +258,9 @@ void add_tracking_options(CLI::App& train, TrainCommandOptions& o) {
                    "MLflow run name (default: <model>-<UTC time>)");
   train.add_flag("--register", o.tracking.register_model,
                  "After the run, register the model as a new version and move the champion "
-                 "alias to it when it beats the current champion");
+                 "alias to it when it beats the current champion. When registration fails, the "
+                 "FINISHED run and --out are kept, and the error gives the recsys register "
+                 "command that retries it");
   train
       .add_option("--registered-model", o.tracking.registered_model_name,
                   "Registered model name for --register")

@@ -35,7 +35,7 @@ if [ -z "$run_id" ]; then
   exit 1
 fi
 
-recsys register --run-id "$run_id" --name "$model_name"
+recsys register --run-id "$run_id" --registered-model "$model_name"
 recsys db migrate
 recsys publish --model "models:/$model_name@champion"
 echo "compose-trainer: published models:/$model_name@champion"

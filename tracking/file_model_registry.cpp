@@ -103,12 +103,7 @@ long version_number(const ModelVersion& version) {
 }  // namespace
 
 FileModelRegistry::FileModelRegistry(fs::path root) : root_(std::move(root)) {
-  // A new root gets the tracking store's layout first, with the Default experiment, because
-  // MLflow creates that experiment only when the root directory does not exist yet.
-  if (!fs::exists(root_)) {
-    FileTrackingStore initialize(root_);
-  }
-  fs::create_directories(root_ / "models");
+  check_store_root(root_);
 }
 
 fs::path FileModelRegistry::model_directory(const std::string& name) const {
@@ -119,7 +114,8 @@ fs::path FileModelRegistry::model_directory(const std::string& name) const {
 fs::path FileModelRegistry::existing_model_directory(const std::string& name) const {
   fs::path directory = model_directory(name);
   if (!fs::exists(directory / kMetaFile)) {
-    throw MlflowError("Registered Model with name=" + name + " not found", kResourceDoesNotExist);
+    throw MlflowError("Registered Model with name=" + name + " not found in " + root_.string(),
+                      kResourceDoesNotExist);
   }
   return directory;
 }
@@ -157,6 +153,10 @@ void FileModelRegistry::touch_registered_model(const std::string& name) const {
 
 RegisteredModel FileModelRegistry::create_registered_model(const std::string& name) {
   const fs::path directory = model_directory(name);
+  // A new root gets the tracking store's layout first, with the Default experiment, because
+  // MLflow creates that experiment only when the root directory does not exist yet.
+  FileTrackingStore(root_).initialize();
+  fs::create_directories(root_ / "models");
   RegisteredModel model;
   model.name = name;
   model.creation_timestamp = now_milliseconds();
@@ -306,7 +306,7 @@ std::vector<ModelVersion> FileModelRegistry::search_model_versions(const std::st
     if (fs::exists(directory / kMetaFile)) {
       models.push_back(directory);
     }
-  } else {
+  } else if (fs::is_directory(root_ / "models")) {
     for (const auto& entry : fs::directory_iterator(root_ / "models")) {
       if (entry.is_directory() && fs::exists(entry.path() / kMetaFile)) {
         models.push_back(entry.path());

@@ -16,8 +16,12 @@ namespace recsys::tracking {
 //   <root>/models/<name>/version-<n>/tags/<key>     model version tag
 //
 // A deleted version keeps its directory with current_stage "Deleted_Internal", as MLflow does.
+// Only create_registered_model creates the root and models/, so reading a registry that does
+// not exist finds nothing and leaves no directory behind.
 class FileModelRegistry : public ModelRegistry {
  public:
+  // Opens the registry of the file store at `root`, which need not exist. Throws
+  // recsys::Error when `root` exists but is not a directory.
   explicit FileModelRegistry(std::filesystem::path root);
 
   RegisteredModel create_registered_model(const std::string& name) override;

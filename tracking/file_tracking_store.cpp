@@ -120,14 +120,25 @@ double latest_metric_value(const fs::path& file) {
 
 }  // namespace
 
+void check_store_root(const fs::path& root) {
+  std::error_code error;
+  if (fs::exists(root, error) && !fs::is_directory(root, error)) {
+    throw Error("tracking store root " + root.string() +
+                " is not a directory: set --tracking-uri or MLFLOW_TRACKING_URI to the "
+                "directory of an MLflow file store or to an http(s):// tracking server");
+  }
+}
+
 FileTrackingStore::FileTrackingStore(fs::path root) : root_(std::move(root)) {
+  check_store_root(root_);
+}
+
+void FileTrackingStore::initialize() {
   if (!fs::exists(root_)) {
     fs::create_directories(root_);
     write_experiment(kDefaultExperimentId, "Default", root_ / kDefaultExperimentId);
   }
-  if (!fs::is_directory(root_)) {
-    throw Error("tracking store root " + root_.string() + " is not a directory");
-  }
+  check_store_root(root_);
   fs::create_directories(root_ / kTrashFolder);
 }
 
@@ -158,6 +169,9 @@ void FileTrackingStore::write_experiment(const std::string& experiment_id, const
 
 std::vector<fs::path> FileTrackingStore::experiment_directories() const {
   std::vector<fs::path> directories;
+  if (!fs::is_directory(root_)) {
+    return directories;
+  }
   for (const auto& entry : fs::directory_iterator(root_)) {
     const std::string name = entry.path().filename().string();
     if (entry.is_directory() && !name.starts_with(".") && name != kModelsFolder) {
@@ -197,6 +211,7 @@ std::string FileTrackingStore::create_experiment(const std::string& name) {
                           std::to_string(kMaxExperimentNameLength) + " characters",
                       kInvalidParameterValue);
   }
+  initialize();
   if (get_experiment_by_name(name)) {
     throw MlflowError("Experiment '" + name + "' already exists.", kResourceAlreadyExists);
   }
@@ -288,6 +303,7 @@ void FileTrackingStore::write_run_info(const fs::path& run_directory, const RunI
 
 RunInfo FileTrackingStore::create_run(const std::string& experiment_id, const std::string& run_name,
                                       std::int64_t start_time_ms, const Tags& tags) {
+  initialize();
   const fs::path experiment_directory = root_ / experiment_id;
   auto experiment = read_experiment(experiment_directory);
   if (!experiment) {

@@ -20,11 +20,17 @@ namespace recsys::tracking {
 //   <root>/.trash/                                      deleted experiments
 //
 // Metadata files are replaced through a temporary file and a rename. Metric lines are
-// appended with one write each.
+// appended with one write each. Only writes create the root, so reading a store that does
+// not exist finds nothing and leaves no directory behind.
 class FileTrackingStore : public TrackingStore {
  public:
-  // Creates `root` with the Default experiment when it does not exist, as MLflow does.
+  // Opens the store at `root`, which need not exist. Throws recsys::Error when `root` exists
+  // but is not a directory.
   explicit FileTrackingStore(std::filesystem::path root);
+
+  // Creates `root` with the Default experiment when it does not exist, as MLflow does, and
+  // the .trash folder. Every write calls it first.
+  void initialize();
 
   std::optional<Experiment> get_experiment_by_name(const std::string& name) override;
   std::string create_experiment(const std::string& name) override;
@@ -50,5 +56,9 @@ class FileTrackingStore : public TrackingStore {
 
   std::filesystem::path root_;
 };
+
+// Throws recsys::Error when `root` exists but is not a directory, so no file store can be
+// there.
+void check_store_root(const std::filesystem::path& root);
 
 }  // namespace recsys::tracking

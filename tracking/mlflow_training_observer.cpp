@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <csignal>
 #include <cstdlib>
 #include <initializer_list>
 
@@ -13,6 +14,7 @@
 #include "tracking/local_files.hpp"
 #include "tracking/mlmodel.hpp"
 #include "tracking/tag_names.hpp"
+#include "train/interrupt.hpp"
 
 namespace recsys::tracking {
 
@@ -73,6 +75,17 @@ std::string first_value(std::initializer_list<const std::map<std::string, std::s
   return fallback;
 }
 
+std::string signal_name(int signal_number) {
+  switch (signal_number) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    default:
+      return "signal " + std::to_string(signal_number);
+  }
+}
+
 std::string truncate(const std::string& text, std::size_t limit) {
   return text.size() <= limit ? text : text.substr(0, limit - 3) + "...";
 }
@@ -109,13 +122,19 @@ void MlflowTrainingObserver::on_start(const TrainingRunInfo& info) {
 
   run_ = store_->create_run(experiment_id, run_name, now_milliseconds(), tags);
   ended_ = false;
+  finished_ = false;
   last_flush_ = std::chrono::steady_clock::now();
   spdlog::info("MLflow run {} ('{}') started in experiment '{}' at {}", run_.run_id, run_name,
                options_.experiment_name, redact_url(config_.tracking_uri));
 
-  store_->log_batch(run_.run_id, {}, info.params, {});
-  if (!info.dataset_name.empty() && !info.dataset_fingerprint.empty()) {
-    store_->log_inputs(run_.run_id, {dataset_input(info)});
+  try {
+    store_->log_batch(run_.run_id, {}, info.params, {});
+    if (!info.dataset_name.empty() && !info.dataset_fingerprint.empty()) {
+      store_->log_inputs(run_.run_id, {dataset_input(info)});
+    }
+  } catch (const std::exception& error) {
+    end_run(RunStatus::kFailed, std::string("logging the run to MLflow failed: ") + error.what());
+    throw;
   }
 }
 
@@ -155,6 +174,7 @@ void MlflowTrainingObserver::upload_model(const fs::path& model_dir,
   }
   std::sort(files.begin(), files.end());
   for (const fs::path& file : files) {
+    InterruptGuard::throw_if_interrupted();
     const fs::path relative = file.parent_path().lexically_relative(model_dir);
     std::string directory = kModelArtifactPath;
     if (!relative.empty() && relative != ".") {
@@ -162,11 +182,13 @@ void MlflowTrainingObserver::upload_model(const fs::path& model_dir,
     }
     artifacts->log_artifact(file, directory);
   }
+  InterruptGuard::throw_if_interrupted();
   artifacts->log_artifact(model_dir / "MLmodel", kModelArtifactPath);
   spdlog::info("uploaded {} model files to {}/{}", files.size() + 1, run_.artifact_uri,
                kModelArtifactPath);
 
   if (!evaluation_report.empty()) {
+    InterruptGuard::throw_if_interrupted();
     if (evaluation_report.filename() == kEvaluationArtifact) {
       artifacts->log_artifact(evaluation_report, "");
     } else {
@@ -194,6 +216,7 @@ void MlflowTrainingObserver::on_success(const std::map<std::string, double>& met
     throw Error("MLflow observer received on_success before on_start");
   }
   try {
+    InterruptGuard::throw_if_interrupted();
     flush_metrics();
     std::vector<Metric> evaluation;
     const std::int64_t now = now_milliseconds();
@@ -207,28 +230,46 @@ void MlflowTrainingObserver::on_success(const std::map<std::string, double>& met
     } else {
       upload_model(model_dir, evaluation_report);
     }
+    // This is the last check, because a signal no longer undoes a FINISHED run.
+    InterruptGuard::throw_if_interrupted();
     store_->update_run(run_.run_id, RunStatus::kFinished, now_milliseconds());
     ended_ = true;
+    finished_ = true;
     spdlog::info("MLflow run {} finished", run_.run_id);
+  } catch (const TrainingInterrupted& interrupted) {
+    end_run(RunStatus::kKilled, "interrupted by " + signal_name(interrupted.signal_number()) +
+                                    " while logging the run to MLflow; its artifacts are "
+                                    "incomplete");
+    throw;
   } catch (const std::exception& error) {
     end_run(RunStatus::kFailed, std::string("logging the run to MLflow failed: ") + error.what());
     throw;
   }
+}
 
-  if (options_.register_model) {
-    RegisterOptions registration;
-    registration.tracking_uri = config_.tracking_uri;
-    registration.run_id = run_.run_id;
-    registration.model_name = options_.registered_model_name;
-    registration.metric = options_.promotion_metric;
-    registration.force = options_.force_promotion;
-    try {
-      registration_ = register_model(registration);
-    } catch (const Error& error) {
-      throw Error(std::string(error.what()) + " (run " + run_.run_id +
-                  " is FINISHED; register it later with recsys register --run-id " + run_.run_id +
-                  ")");
-    }
+RegisterOptions MlflowTrainingObserver::registration_options() const {
+  RegisterOptions registration;
+  registration.tracking_uri = config_.tracking_uri;
+  registration.run_id = run_.run_id;
+  registration.model_name = options_.registered_model_name;
+  registration.metric = options_.promotion_metric;
+  registration.force = options_.force_promotion;
+  return registration;
+}
+
+RegistrationResult MlflowTrainingObserver::register_run() const {
+  if (!finished_) {
+    throw Error("MLflow run " + (run_.run_id.empty() ? std::string("(none)") : run_.run_id) +
+                " is not FINISHED, so its model cannot be registered");
+  }
+  return register_model(registration_options());
+}
+
+MlflowTrainingObserver::~MlflowTrainingObserver() {
+  try {
+    end_run(RunStatus::kFailed, "recsys train stopped before the MLflow run ended");
+  } catch (...) {
+    // A destructor must not throw, and end_run has logged what it could.
   }
 }
 

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +19,7 @@ struct MlflowTrackingOptions {
   std::string tracking_uri;  // Empty: MLFLOW_TRACKING_URI, then ./mlruns.
   std::string experiment_name = "movielens";
   std::string run_name;         // Empty: "<model_type>-<UTC time>".
-  bool register_model = false;  // After a successful run, register it and maybe promote it.
+  bool register_model = false;  // `recsys train --register` calls register_run after training.
   std::string registered_model_name = "movielens-recommender";
   std::string promotion_metric = "ndcg_at_10";
   bool force_promotion = false;
@@ -34,13 +33,20 @@ struct MlflowTrackingOptions {
 // - on_iteration logs per-iteration training metrics with their step, sent in batches.
 // - on_success logs the evaluation metrics, the model directory as the MLflow Model `model`
 //   (MLmodel written into it and uploaded last) and the report as `evaluation.json`. Then the
-//   run is FINISHED, and registered when the options ask for it.
+//   run is FINISHED. Registration is a separate step, register_run.
 // - on_failure records the error as the tag recsys.error and sets status KILLED for SIGINT
 //   and SIGTERM, FAILED otherwise. It logs and swallows its own errors, so the original error
 //   stays.
+// Once the run exists, every error the observer throws ends it first: FAILED, or KILLED for
+// SIGINT and SIGTERM. on_success checks InterruptGuard's flag (train/interrupt.hpp) between
+// artifact uploads, so it expects to run inside run_training, which holds the guard. A run
+// that is still RUNNING when the observer is destroyed is ended FAILED.
 class MlflowTrainingObserver : public TrainingObserver {
  public:
   explicit MlflowTrainingObserver(MlflowTrackingOptions options);
+  ~MlflowTrainingObserver() override;
+  MlflowTrainingObserver(const MlflowTrainingObserver&) = delete;
+  MlflowTrainingObserver& operator=(const MlflowTrainingObserver&) = delete;
 
   void on_start(const TrainingRunInfo& info) override;
   void on_iteration(int step, const std::map<std::string, double>& metrics) override;
@@ -52,8 +58,15 @@ class MlflowTrainingObserver : public TrainingObserver {
   // Empty until on_start has created the run.
   const std::string& run_id() const { return run_.run_id; }
   const std::string& experiment_id() const { return run_.experiment_id; }
-  // Set after on_success when the options asked for registration.
-  const std::optional<RegistrationResult>& registration() const { return registration_; }
+  // True once on_success has marked the run FINISHED.
+  bool finished() const { return finished_; }
+
+  // Returns the options that register this run: the registered model name, promotion metric
+  // and force flag of the tracking options, at the resolved tracking URI.
+  RegisterOptions registration_options() const;
+  // Registers the FINISHED run's model (see register_model). Call it after run_training has
+  // returned. A failure leaves the run FINISHED and throws the registration's error.
+  RegistrationResult register_run() const;
 
  private:
   void flush_metrics();
@@ -66,9 +79,9 @@ class MlflowTrainingObserver : public TrainingObserver {
   std::unique_ptr<TrackingStore> store_;
   RunInfo run_;
   bool ended_ = false;
+  bool finished_ = false;
   std::vector<Metric> pending_metrics_;
   std::chrono::steady_clock::time_point last_flush_;
-  std::optional<RegistrationResult> registration_;
 };
 
 // Builds the observer that `recsys train` passes to training. Resolves the tracking URI now,

@@ -14,6 +14,7 @@
 #include "tracking/python_float.hpp"
 #include "tracking/tag_names.hpp"
 #include "tracking/tracking_store.hpp"
+#include "train/interrupt.hpp"
 
 namespace recsys::tracking {
 
@@ -23,6 +24,20 @@ namespace {
 // that the upload finished.
 constexpr const char* kRequiredModelFiles[] = {"MLmodel", "model.json", "user_embeddings.npy",
                                                "movie_embeddings.npy", "id_maps.json"};
+
+// Quotes `text` for a POSIX shell when it contains anything beyond a safe set of characters.
+std::string shell_quote(const std::string& text) {
+  static const std::string kSafe =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:@%+=,";
+  if (!text.empty() && text.find_first_not_of(kSafe) == std::string::npos) {
+    return text;
+  }
+  std::string quoted = "'";
+  for (char c : text) {
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return quoted + "'";
+}
 
 std::string tag_or(const Tags& tags, const std::string& key, const std::string& fallback) {
   const auto found = tags.find(key);
@@ -41,7 +56,7 @@ void check_run(const Run& run, const RegisterOptions& options) {
       logged += (logged.empty() ? "" : ", ") + key;
     }
     throw Error("run " + run.info.run_id + " has no metric '" + options.metric +
-                "'; choose one it logged with --metric (" + logged + ")");
+                "'; choose one it logged with --promotion-metric (" + logged + ")");
   }
   if (tag_or(run.tags, kDatasetFingerprintTag, "").empty()) {
     throw Error("run " + run.info.run_id + " has no " + kDatasetFingerprintTag +
@@ -72,6 +87,7 @@ ModelVersion wait_until_ready(ModelRegistry& registry, ModelVersion version,
                               const RegisterOptions& options) {
   const auto deadline = std::chrono::steady_clock::now() + options.ready_timeout;
   while (version.status == ModelVersionStatus::kPendingRegistration) {
+    InterruptGuard::throw_if_interrupted();
     if (std::chrono::steady_clock::now() >= deadline) {
       throw Error("model version " + version.version + " of '" + version.name +
                   "' is still PENDING_REGISTRATION after " +
@@ -153,6 +169,7 @@ RegistrationResult register_model(const RegisterOptions& options) {
   check_run(run, options);
   auto artifacts = open_artifact_repository(run.info.artifact_uri, config);
   check_model_artifacts(*artifacts, options.run_id, options.artifact_path);
+  InterruptGuard::throw_if_interrupted();
 
   if (!registry->get_registered_model(options.model_name)) {
     try {
@@ -209,6 +226,7 @@ RegistrationResult register_model(const RegisterOptions& options) {
   result.reason = decision.reason;
 
   if (decision.promote) {
+    InterruptGuard::throw_if_interrupted();
     registry->set_registered_model_alias(options.model_name, options.alias, version.version);
     result.promoted = true;
     spdlog::info("alias '{}' of '{}' now points at version {}: {}", options.alias,
@@ -228,6 +246,25 @@ RegistrationResult register_model(const RegisterOptions& options) {
                  options.model_name, error.what());
   }
   return result;
+}
+
+std::string format_register_command(const RegisterOptions& options) {
+  const RegisterOptions defaults;
+  const TrackingConfig config = resolve_tracking_config(options.tracking_uri);
+  const std::string tracking_uri =
+      config.is_rest ? redact_url(config.tracking_uri) : config.file_root.string();
+
+  std::string command = "recsys register --run-id " + shell_quote(options.run_id) +
+                        " --tracking-uri " + shell_quote(tracking_uri) + " --registered-model " +
+                        shell_quote(options.model_name) + " --promotion-metric " +
+                        shell_quote(options.metric);
+  if (options.alias != defaults.alias) {
+    command += " --alias " + shell_quote(options.alias);
+  }
+  if (options.force) {
+    command += " --force-promotion";
+  }
+  return command;
 }
 
 }  // namespace recsys::tracking

@@ -39,6 +39,16 @@ struct RegistrationResult {
 // reused, so running the registration again after a failure creates no duplicate. A failure
 // before the alias request leaves the previous champion in place. Throws recsys::Error
 // (MlflowError for backend errors) with the reason and what to do.
+//
+// SIGINT and SIGTERM caught by an InterruptGuard (train/interrupt.hpp) stop the registration
+// with TrainingInterrupted at three points: before anything is written, while waiting for
+// READY, and just before the alias request. The alias never moves after a signal, and a
+// version created before it is reused by the next registration of the run.
 RegistrationResult register_model(const RegisterOptions& options);
+
+// The `recsys register` command line that registers `options.run_id` with these options, for
+// messages that tell the user how to retry. A file store is named by its absolute path and a
+// tracking server by its URL without credentials.
+std::string format_register_command(const RegisterOptions& options);
 
 }  // namespace recsys::tracking

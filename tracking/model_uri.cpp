@@ -39,7 +39,8 @@ ModelLocation locate_registered(const std::string& uri, const TrackingConfig& co
       throw;
     }
     throw Error("cannot resolve " + uri + ": " + error.what() +
-                "; list the versions and aliases with: recsys models list --name " + parsed.name);
+                "; list the versions and aliases with: recsys models list --registered-model " +
+                parsed.name + " --tracking-uri " + redact_url(config.tracking_uri));
   }
   if (version.status != ModelVersionStatus::kReady) {
     throw Error("cannot resolve " + uri + ": version " + version.version + " has status " +

@@ -1,15 +1,44 @@
 #include "tracking/promotion.hpp"
 
-#include <cmath>
+#include <fmt/format.h>
 
-#include "tracking/python_float.hpp"
+#include <cmath>
+#include <utility>
 
 namespace recsys::tracking {
 
 namespace {
 
-std::string describe(const std::optional<double>& value) {
-  return value ? format_python_float(*value) : std::string("no value");
+// Metric values in messages get this many significant digits, while the logged values stay
+// exact.
+constexpr int kMessageDigits = 4;
+constexpr int kMaxDigits = 17;  // max_digits10 of double: tells any two values apart.
+
+std::string format_digits(double value, int digits) {
+  return fmt::format("{:.{}g}", value, digits);
+}
+
+// Formats two compared values at kMessageDigits significant digits, with more digits when
+// that is needed to show that they differ.
+std::pair<std::string, std::string> format_compared(double first, double second) {
+  int digits = kMessageDigits;
+  while (digits < kMaxDigits && first != second &&
+         format_digits(first, digits) == format_digits(second, digits)) {
+    ++digits;
+  }
+  return {format_digits(first, digits), format_digits(second, digits)};
+}
+
+// "<first> vs <second>", where a missing value reads "no value".
+std::string versus(const std::optional<double>& first, const std::optional<double>& second) {
+  if (first && second) {
+    const auto [first_text, second_text] = format_compared(*first, *second);
+    return first_text + " vs " + second_text;
+  }
+  const auto describe = [](const std::optional<double>& value) {
+    return value ? format_digits(*value, kMessageDigits) : std::string("no value");
+  };
+  return describe(first) + " vs " + describe(second);
 }
 
 }  // namespace
@@ -30,20 +59,20 @@ PromotionDecision decide_promotion(const PromotionCandidate& candidate,
   }
   const std::string champion_name = "champion version " + champion->version;
   if (force) {
-    return {true, name + " replaces " + champion_name + " because --force was given (" + metric +
-                      " " + describe(candidate.metric_value) + " vs " +
-                      describe(champion->metric_value) + ")"};
+    return {true, name + " replaces " + champion_name + " because --force-promotion was given (" +
+                      metric + " " + versus(candidate.metric_value, champion->metric_value) + ")"};
   }
   if (candidate.dataset_fingerprint != champion->dataset_fingerprint ||
       candidate.split != champion->split) {
-    return {false, "keeping " + champion_name + ": it was evaluated on data set " +
-                       champion->dataset_fingerprint + " split '" + champion->split + "', " + name +
-                       " on " + candidate.dataset_fingerprint + " split '" + candidate.split +
-                       "', so their metrics are not comparable; pass --force to promote anyway"};
+    return {false,
+            "keeping " + champion_name + ": it was evaluated on data set " +
+                champion->dataset_fingerprint + " split '" + champion->split + "', " + name +
+                " on " + candidate.dataset_fingerprint + " split '" + candidate.split +
+                "', so their metrics are not comparable; pass --force-promotion to promote anyway"};
   }
   if (!champion->metric_value || std::isnan(*champion->metric_value)) {
     return {false, "keeping " + champion_name + ": it has no " + metric +
-                       " value to compare with; pass --force to promote anyway"};
+                       " value to compare with; pass --force-promotion to promote anyway"};
   }
   if (!candidate.metric_value || std::isnan(*candidate.metric_value)) {
     return {false, "keeping " + champion_name + ": " + name + " has no " + metric + " value"};
@@ -53,9 +82,8 @@ PromotionDecision decide_promotion(const PromotionCandidate& candidate,
   const double challenger = *candidate.metric_value;
   const double holder = *champion->metric_value;
   const bool better = lower ? challenger < holder : challenger > holder;
-  const std::string comparison = metric + " " + format_python_float(challenger) + " vs " +
-                                 format_python_float(holder) + " (" + (lower ? "lower" : "higher") +
-                                 " is better)";
+  const std::string comparison = metric + " " + versus(challenger, holder) + " (" +
+                                 (lower ? "lower" : "higher") + " is better)";
   if (better) {
     return {true, name + " replaces " + champion_name + ": " + comparison};
   }

@@ -52,6 +52,35 @@ TEST(FileModelRegistry, WritesRegisteredModelAndVersionLikeMlflow) {
   EXPECT_EQ(read_file(model / "version-1" / "tags" / "recsys.split"), "random-80-20");
 }
 
+TEST(FileModelRegistry, ReadingMissingRegistryCreatesNothing) {
+  TempDirectory temp;
+  const fs::path root = temp.path() / "mlruns";
+  FileModelRegistry registry(root);
+
+  EXPECT_TRUE(registry.search_model_versions("").empty());
+  EXPECT_TRUE(registry.search_model_versions("movielens-recommender").empty());
+  EXPECT_TRUE(registry.search_model_versions_of_run("0123456789abcdef").empty());
+  EXPECT_FALSE(registry.get_registered_model("movielens-recommender").has_value());
+  try {
+    registry.get_model_version_by_alias("movielens-recommender", "champion");
+    FAIL() << "an alias was found in a registry that does not exist";
+  } catch (const MlflowError& error) {
+    EXPECT_EQ(error.error_code(), kResourceDoesNotExist);
+    EXPECT_NE(std::string(error.what()).find(root.string()), std::string::npos) << error.what();
+  }
+  EXPECT_FALSE(fs::exists(root)) << "a read created the store";
+}
+
+TEST(FileModelRegistry, FirstModelCreatesStoreLayout) {
+  TempDirectory temp;
+  const fs::path root = temp.path() / "mlruns";
+  FileModelRegistry registry(root);
+  registry.create_registered_model("movielens-recommender");
+
+  EXPECT_TRUE(fs::exists(root / "0" / "meta.yaml")) << "no Default experiment";
+  EXPECT_TRUE(fs::exists(root / "models" / "movielens-recommender" / "meta.yaml"));
+}
+
 TEST(FileModelRegistry, NumbersVersionsAndSetsAliases) {
   TempDirectory temp;
   FileModelRegistry registry(temp.path());

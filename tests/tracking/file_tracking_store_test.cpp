@@ -6,6 +6,7 @@
 #include <limits>
 #include <regex>
 
+#include "core/error.hpp"
 #include "test_util.hpp"
 #include "tracking/local_files.hpp"
 #include "tracking/mlflow_error.hpp"
@@ -30,6 +31,7 @@ TEST(FileTrackingStore, CreatesDefaultExperimentLikeMlflow) {
   TempDirectory temp;
   const fs::path root = temp.path() / "mlruns";
   FileTrackingStore store(root);
+  store.create_experiment("movielens");
 
   const std::string meta = read_file(root / "0" / "meta.yaml");
   const std::int64_t created = field_number(meta, "creation_time");
@@ -42,6 +44,46 @@ TEST(FileTrackingStore, CreatesDefaultExperimentLikeMlflow) {
   auto experiment = store.get_experiment_by_name("Default");
   ASSERT_TRUE(experiment.has_value());
   EXPECT_EQ(experiment->experiment_id, "0");
+}
+
+TEST(FileTrackingStore, ReadingMissingStoreCreatesNothing) {
+  TempDirectory temp;
+  const fs::path root = temp.path() / "mlruns";
+  FileTrackingStore store(root);
+
+  EXPECT_FALSE(store.get_experiment_by_name("Default").has_value());
+  try {
+    store.get_run("0123456789abcdef0123456789abcdef");
+    FAIL() << "a run was found in a store that does not exist";
+  } catch (const MlflowError& error) {
+    EXPECT_EQ(error.error_code(), kResourceDoesNotExist);
+  }
+  EXPECT_FALSE(fs::exists(root)) << "a read created the store";
+}
+
+TEST(FileTrackingStore, FirstRunCreatesStore) {
+  TempDirectory temp;
+  const fs::path root = temp.path() / "mlruns";
+  FileTrackingStore store(root);
+  const RunInfo run = store.create_run("0", "first", 1700000000000, {});
+
+  EXPECT_TRUE(fs::exists(root / "0" / "meta.yaml"));
+  EXPECT_TRUE(fs::is_directory(root / ".trash"));
+  EXPECT_EQ(store.get_run(run.run_id).info.experiment_id, "0");
+}
+
+TEST(FileTrackingStore, RootThatIsFileIsClearError) {
+  TempDirectory temp;
+  const fs::path root = temp.path() / "mlruns";
+  testing::write_file(root, "not a store");
+  try {
+    FileTrackingStore store(root);
+    FAIL() << "a file was opened as a tracking store";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find(root.string() + " is not a directory"),
+              std::string::npos)
+        << error.what();
+  }
 }
 
 TEST(FileTrackingStore, CreatesExperimentWithMlflowId) {

@@ -1,9 +1,11 @@
 // A real training run stopped by SIGTERM or SIGINT ends its MLflow run KILLED, not RUNNING.
-// run_training catches the signal between iterations, and the MLflow observer records it.
+// run_training catches the signal between iterations, the MLflow observer between artifact
+// uploads, and the observer records it.
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>  // Before httplib.h, whose <resolv.h> defines a macro _res that breaks Eigen.
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <memory>
 
@@ -20,10 +22,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Forwards every event to the MLflow observer and raises a signal after one iteration, as
-// `kill` from another process would.
+// Forwards every event to the MLflow observer and raises a signal after one iteration, or
+// before on_success, as `kill` from another process would.
 class SignalAfterIteration : public TrainingObserver {
  public:
+  // A step that raises the signal once the model directory is written, before on_success.
+  static constexpr int kBeforeUpload = -1;
+
   SignalAfterIteration(TrainingObserver& target, int step, int signal_number)
       : target_(target), step_(step), signal_number_(signal_number) {}
 
@@ -36,6 +41,9 @@ class SignalAfterIteration : public TrainingObserver {
   }
   void on_success(const std::map<std::string, double>& metrics, const fs::path& model_dir,
                   const fs::path& evaluation_report) override {
+    if (step_ == kBeforeUpload) {
+      std::raise(signal_number_);
+    }
     target_.on_success(metrics, model_dir, evaluation_report);
   }
   void on_failure(const std::string& error, bool killed) override {
@@ -57,6 +65,7 @@ class InterruptedTraining : public ::testing::Test {
     options_.hyperparameters = {{"factors", 6}, {"regularization", 1.0}, {"iterations", 4}};
     options_.out = dir_.path() / "models" / "als";
   }
+  void TearDown() override { testing::clear_interrupt_flag(); }
 
   // Trains with the MLflow observer at `tracking_uri`, raises `signal_number` after
   // iteration 2 and returns the run id.
@@ -106,6 +115,58 @@ TEST_F(InterruptedTraining, RestRunEndsKilled) {
   ASSERT_FALSE(updates.empty());
   EXPECT_EQ(updates.back().at("status"), "KILLED");
   EXPECT_TRUE(updates.back().at("end_time").is_number_integer());
+}
+
+TEST_F(InterruptedTraining, SignalBeforeUploadEndsFileStoreRunKilled) {
+  const fs::path root = dir_.path() / "mlruns";
+  MlflowTrackingOptions tracking;
+  tracking.tracking_uri = root.string();
+  auto mlflow = make_mlflow_training_observer(tracking);
+  SignalAfterIteration observer(*mlflow, SignalAfterIteration::kBeforeUpload, SIGTERM);
+
+  EXPECT_THROW(run_training(options_, &observer), TrainingInterrupted);
+
+  EXPECT_FALSE(fs::exists(options_.out)) << "an interrupted run kept its model directory";
+  const tracking::Run run = FileTrackingStore(root).get_run(mlflow->run_id());
+  EXPECT_EQ(run.info.status, RunStatus::kKilled);
+  EXPECT_NE(run.tags.at("recsys.error").find("SIGTERM"), std::string::npos);
+  const fs::path artifacts = root / run.info.experiment_id / mlflow->run_id() / "artifacts";
+  EXPECT_TRUE(fs::is_empty(artifacts)) << "artifacts were uploaded after the signal";
+}
+
+// SIGINT arrives while the second model file is uploaded: that upload completes, and no
+// other file, MLmodel included, follows it.
+TEST_F(InterruptedTraining, SignalDuringUploadEndsRestRunKilled) {
+  std::atomic<int> model_uploads{0};
+  testing::MockMlflowServer server;
+  server.set_request_hook([&model_uploads](const testing::MockMlflowServer::RecordedRequest& r) {
+    if (r.method == "PUT" && r.path.find("/artifacts/model/") != std::string::npos &&
+        ++model_uploads == 2) {
+      std::raise(SIGINT);
+    }
+  });
+  MlflowTrackingOptions tracking;
+  tracking.tracking_uri = server.url();
+  tracking.register_model = true;
+  auto mlflow = make_mlflow_training_observer(tracking);
+
+  try {
+    run_training(options_, mlflow.get());
+    FAIL() << "the run finished although SIGINT arrived during the upload";
+  } catch (const TrainingInterrupted& interrupted) {
+    EXPECT_EQ(interrupted.signal_number(), SIGINT);
+  }
+
+  const std::string run_id = mlflow->run_id();
+  EXPECT_EQ(model_uploads.load(), 2);
+  EXPECT_EQ(server.run_status(run_id), "KILLED");
+  EXPECT_FALSE(mlflow->finished());
+  EXPECT_NE(server.run_tags(run_id).at("recsys.error").find("SIGINT"), std::string::npos);
+  EXPECT_FALSE(server.has_artifact("1/" + run_id + "/artifacts/model/MLmodel"));
+  EXPECT_FALSE(server.has_artifact("1/" + run_id + "/artifacts/evaluation.json"));
+  EXPECT_FALSE(fs::exists(options_.out)) << "an interrupted run kept its model directory";
+  EXPECT_THROW(mlflow->register_run(), Error);
+  EXPECT_EQ(server.model_version_count("movielens-recommender"), 0);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -118,6 +119,14 @@ class MockMlflowServer {
   void fail_next_after_handling(const std::string& method, const std::string& path_prefix,
                                 int count, int status) {
     add_fault({method, path_prefix, count, FaultKind::kStatus, status, "", {}, -1, true});
+  }
+
+  // Calls `hook` with each request as it arrives, before faults apply and before it is
+  // handled, so that a test can act at a chosen moment, such as signalling during an upload.
+  using RequestHook = std::function<void(const RecordedRequest&)>;
+  void set_request_hook(RequestHook hook) {
+    std::lock_guard lock(mutex_);
+    request_hook_ = std::move(hook);
   }
 
   void clear_faults() {
@@ -477,13 +486,22 @@ class MockMlflowServer {
   // `late_fault`.
   bool intercept(const httplib::Request& request, httplib::Response& response,
                  std::optional<Fault>* late_fault) {
+    const std::string authorization = request.get_header_value("Authorization");
+    const RecordedRequest recorded{
+        request.method, request.path, request.body, authorization,
+        std::multimap<std::string, std::string>(request.params.begin(), request.params.end())};
+    RequestHook hook;
+    {
+      std::lock_guard lock(mutex_);
+      requests_.push_back(recorded);
+      hook = request_hook_;
+    }
+    if (hook) {
+      hook(recorded);
+    }
     std::optional<Fault> fault;
     {
       std::lock_guard lock(mutex_);
-      const std::string authorization = request.get_header_value("Authorization");
-      requests_.push_back(
-          {request.method, request.path, request.body, authorization,
-           std::multimap<std::string, std::string>(request.params.begin(), request.params.end())});
       if (!expected_authorization_.empty() && authorization != expected_authorization_) {
         response.status = 401;
         response.set_content("You are not authenticated. Provide valid credentials.", "text/plain");
@@ -1180,6 +1198,7 @@ class MockMlflowServer {
   mutable std::mutex mutex_;
   std::vector<Fault> faults_;
   std::vector<RecordedRequest> requests_;
+  RequestHook request_hook_;
   std::map<std::string, std::vector<nlohmann::json>> accepted_bodies_;
   std::string expected_authorization_;
   bool forbid_all_ = false;

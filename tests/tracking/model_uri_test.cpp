@@ -107,7 +107,12 @@ TEST(ModelUri, MissingAliasAndDeletedVersionAreClearErrors) {
     resolve_model_uri("models:/movielens-recommender@staging", temp.path() / "cache", uri);
     FAIL() << "a missing alias resolved";
   } catch (const Error& error) {
-    EXPECT_NE(std::string(error.what()).find("recsys models list"), std::string::npos);
+    EXPECT_NE(std::string(error.what())
+                  .find("recsys models list --registered-model movielens-recommender "
+                        "--tracking-uri " +
+                        uri),
+              std::string::npos)
+        << error.what();
   }
   fs::remove_all(temp.path() / "mlruns" / "models" / "movielens-recommender" / "version-1");
   try {
@@ -167,6 +172,18 @@ TEST(ModelTable, ShowsVersionsAliasesAndMetrics) {
   EXPECT_NE(first.find("2023-11-14 22:13"), std::string::npos);
   EXPECT_EQ(second.find("champion"), std::string::npos);
   EXPECT_EQ(header.find("ndcg_at_10"), first.find("0.4123")) << "columns are aligned";
+}
+
+TEST(ModelUri, MissingStoreIsClearErrorAndStaysMissing) {
+  TempDirectory temp;
+  const fs::path root = temp.path() / "mlruns";
+  for (const std::string uri :
+       {"models:/movielens-recommender@champion", "models:/movielens-recommender/1",
+        "runs:/0123456789abcdef0123456789abcdef/model"}) {
+    EXPECT_THROW(resolve_model_uri(uri, temp.path() / "cache", root.string()), Error) << uri;
+    EXPECT_THROW(download_model(uri, temp.path() / "out", root.string()), Error) << uri;
+  }
+  EXPECT_FALSE(fs::exists(root)) << "resolving a model URI created the store";
 }
 
 }  // namespace

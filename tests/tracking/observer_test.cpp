@@ -172,10 +172,25 @@ TEST(MlflowTrainingObserver, RegistersWhenAsked) {
   testing::write_fake_model_directory(temp.path() / "model");
   observer->on_success({{"ndcg_at_10", 0.3}}, temp.path() / "model",
                        temp.path() / "model" / "evaluation.json");
+  EXPECT_EQ(server.model_version_count("movielens-recommender"), 0)
+      << "on_success registered the run; registration is the caller's separate step";
 
-  ASSERT_TRUE(observer->registration().has_value());
-  EXPECT_TRUE(observer->registration()->promoted);
+  const RegistrationResult registration = observer->register_run();
+  EXPECT_TRUE(registration.promoted);
+  EXPECT_EQ(registration.run_id, observer->run_id());
   EXPECT_EQ(server.alias_target("movielens-recommender", "champion"), "1");
+}
+
+TEST(MlflowTrainingObserver, RegisterRunNeedsFinishedRun) {
+  TempDirectory temp;
+  MlflowTrackingOptions options;
+  options.tracking_uri = (temp.path() / "mlruns").string();
+  auto observer = make_mlflow_training_observer(options);
+  observer->on_start(testing::fake_run_info());
+  EXPECT_THROW(observer->register_run(), Error);
+  observer->on_failure("out of memory", false);
+  EXPECT_FALSE(observer->finished());
+  EXPECT_THROW(observer->register_run(), Error);
 }
 
 TEST(MlflowTrainingObserver, UnreachableServerFailsAtStart) {

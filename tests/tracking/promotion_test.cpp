@@ -56,7 +56,7 @@ TEST(Promotion, DifferentDataSetOrSplitIsNotComparable) {
       decide_promotion(candidate("2", 0.9, "sha256:bb"), candidate("1", 0.1), "ndcg_at_10", false);
   EXPECT_FALSE(other_data.promote);
   EXPECT_NE(other_data.reason.find("not comparable"), std::string::npos);
-  EXPECT_NE(other_data.reason.find("--force"), std::string::npos);
+  EXPECT_NE(other_data.reason.find("--force-promotion"), std::string::npos);
   const auto other_split = decide_promotion(candidate("2", 0.9, "sha256:aa", "temporal"),
                                             candidate("1", 0.1), "ndcg_at_10", false);
   EXPECT_FALSE(other_split.promote);
@@ -74,6 +74,34 @@ TEST(Promotion, NanNeverWins) {
       decide_promotion(candidate("2", nan), candidate("1", 0.1), "ndcg_at_10", false).promote);
   EXPECT_FALSE(
       decide_promotion(candidate("2", 0.5), candidate("1", nan), "ndcg_at_10", false).promote);
+}
+
+TEST(Promotion, MessageRoundsMetricValues) {
+  const auto decision = decide_promotion(candidate("2", 0.38012345678901234),
+                                         candidate("1", 0.3512345678), "ndcg_at_10", false);
+  EXPECT_TRUE(decision.promote);
+  EXPECT_NE(decision.reason.find("ndcg_at_10 0.3801 vs 0.3512 (higher is better)"),
+            std::string::npos)
+      << decision.reason;
+
+  const auto forced =
+      decide_promotion(candidate("2", 0.1234567), candidate("1", 0.9876543), "ndcg_at_10", true);
+  EXPECT_NE(forced.reason.find("(ndcg_at_10 0.1235 vs 0.9877)"), std::string::npos)
+      << forced.reason;
+  EXPECT_NE(forced.reason.find("--force-promotion"), std::string::npos) << forced.reason;
+}
+
+// Values equal at 4 digits get the digits that tell them apart, so the message never reads
+// "0.38 vs 0.38, not better" for values that differ.
+TEST(Promotion, MessageShowsDigitsThatDiffer) {
+  const auto decision =
+      decide_promotion(candidate("2", 0.380011), candidate("1", 0.380014), "ndcg_at_10", false);
+  EXPECT_FALSE(decision.promote);
+  EXPECT_NE(decision.reason.find("0.380011 vs 0.380014"), std::string::npos) << decision.reason;
+
+  const auto equal =
+      decide_promotion(candidate("2", 0.25), candidate("1", 0.25), "ndcg_at_10", false);
+  EXPECT_NE(equal.reason.find("0.25 vs 0.25"), std::string::npos) << equal.reason;
 }
 
 }  // namespace

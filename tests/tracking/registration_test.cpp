@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <csignal>
+
 #include "core/error.hpp"
 #include "mock_mlflow_server.hpp"
 #include "test_util.hpp"
@@ -8,6 +11,7 @@
 #include "tracking/mlflow_error.hpp"
 #include "tracking/model_registration.hpp"
 #include "tracking/model_registry.hpp"
+#include "train/interrupt.hpp"
 #include "training_fixture.hpp"
 
 namespace recsys::tracking {
@@ -467,6 +471,73 @@ TEST(RestRegistration, SearchesVersionsOfOneRun) {
     }
   }
   EXPECT_GE(filtered_searches, 1) << "no search with filter " << expected_filter;
+}
+
+// SIGINT while the version is PENDING_REGISTRATION stops the wait: the version stays, the
+// alias does not move, and registering the run again finishes on the same version.
+TEST(RestRegistration, InterruptedWaitMovesNoAlias) {
+  std::atomic<bool> raised{false};
+  MockMlflowServer server;
+  TempDirectory temp;
+  register_model(options_for(
+      server.url(), log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.3}})));
+  const std::string run = log_fake_training_run(server.url(), temp.path(), {{"ndcg_at_10", 0.9}});
+  server.set_pending_polls(3);
+  server.set_request_hook([&raised](const MockMlflowServer::RecordedRequest& request) {
+    if (request.path == "/api/2.0/mlflow/model-versions/get" && !raised.exchange(true)) {
+      std::raise(SIGINT);
+    }
+  });
+  RegisterOptions options = options_for(server.url(), run);
+  options.ready_timeout = std::chrono::milliseconds(60'000);
+
+  {
+    InterruptGuard guard;
+    try {
+      register_model(options);
+      FAIL() << "registration went on after SIGINT";
+    } catch (const TrainingInterrupted& interrupted) {
+      EXPECT_EQ(interrupted.signal_number(), SIGINT);
+    }
+  }
+  testing::clear_interrupt_flag();
+
+  EXPECT_EQ(server.model_version_count("movielens-recommender"), 2);
+  EXPECT_EQ(server.alias_target("movielens-recommender", "champion"), "1");
+  const RegistrationResult again = register_model(options);
+  EXPECT_TRUE(again.reused);
+  EXPECT_EQ(again.version, "2");
+  EXPECT_EQ(server.alias_target("movielens-recommender", "champion"), "2");
+}
+
+TEST(RegisterCommand, NamesEveryOption) {
+  TempDirectory temp;
+  RegisterOptions options;
+  options.tracking_uri = (temp.path() / "store" / ".." / "mlruns").string();
+  options.run_id = "0123456789abcdef0123456789abcdef";
+  options.model_name = "my model's name";
+  options.metric = "rmse";
+  options.alias = "production";
+  options.force = true;
+
+  EXPECT_EQ(format_register_command(options),
+            "recsys register --run-id 0123456789abcdef0123456789abcdef --tracking-uri " +
+                (temp.path() / "mlruns").string() +
+                " --registered-model 'my model'\\''s name' --promotion-metric rmse --alias "
+                "production --force-promotion");
+}
+
+TEST(RegisterCommand, HidesServerCredentials) {
+  RegisterOptions options;
+  options.tracking_uri = "https://alice:secret@mlflow.example:5000/prefix";
+  options.run_id = "abc";
+
+  const std::string command = format_register_command(options);
+
+  EXPECT_EQ(command,
+            "recsys register --run-id abc --tracking-uri https://mlflow.example:5000/prefix "
+            "--registered-model movielens-recommender --promotion-metric ndcg_at_10");
+  EXPECT_EQ(command.find("secret"), std::string::npos);
 }
 
 }  // namespace

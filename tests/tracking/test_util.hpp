@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "train/interrupt.hpp"
 #include "train/training_observer.hpp"
 
 namespace recsys::testing {
@@ -36,6 +37,12 @@ class TempDirectory {
  private:
   std::filesystem::path path_;
 };
+
+// InterruptGuard keeps the last signal after it is destroyed, and the MLflow observer checks
+// that flag, so a test that raises a signal clears it for the tests that follow.
+inline void clear_interrupt_flag() {
+  InterruptGuard clear;
+}
 
 inline std::string read_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
