@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "data/loader.hpp"
 #include "tracking/mlflow_training_observer.hpp"
 #include "train/biased_mf.hpp"
 #include "train/implicit_als.hpp"
@@ -28,6 +29,7 @@ struct TrainCommandOptions {
   std::string data;
   std::string folds;            // Comma-separated split methods.
   std::string hyperparameters;  // JSON object merged under the single options.
+  std::string invalid_lines = "reject";
   int factors = 0;
   double regularization = 0.0;
   double alpha = 0.0;
@@ -206,6 +208,7 @@ void register_trained_model(const tracking::MlflowTrainingObserver& observer,
 
 void run_train_command(const CLI::App& train, TrainCommandOptions& o) {
   o.run.data = o.data;
+  o.run.split.invalid_lines = parse_invalid_line_policy(o.invalid_lines);
   o.run.folds = split_list(o.folds);
   o.run.hyperparameters = collect_hyperparameters(train, o);
   if (o.run.out.empty() && o.run.folds.empty()) {
@@ -333,6 +336,12 @@ void add_train_command(CLI::App& app) {
                    "on it after every iteration (0: none)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 0.99));
+  train
+      ->add_option("--invalid-lines", o->invalid_lines,
+                   "reject: stop at the first invalid line of a data or split file; skip: drop "
+                   "invalid lines with a warning")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"reject", "skip"}));
   add_hyperparameter_options(*train, *o);
   add_tracking_options(*train, *o);
 

@@ -45,11 +45,14 @@ double max_row_norm(const RowMatrix& rows, const std::vector<std::int64_t>& ids,
 void check_embeddings(const Embeddings& embeddings, const std::string& model) {
   const double users = max_row_norm(embeddings.users, embeddings.user_ids, "user", model);
   const double movies = max_row_norm(embeddings.movies, embeddings.movie_ids, "movie", model);
-  const double bound = users * movies;
-  if (!(bound < static_cast<double>(std::numeric_limits<float>::max()))) {
+  // Half of FLT_MAX, as db::kMaxInnerProduct: float32 sums of the products stay finite.
+  const double limit = static_cast<double>(std::numeric_limits<float>::max()) / 2.0;
+  const double bound = std::max(users * movies, movies * movies);
+  if (!(bound <= limit)) {
     throw Error(
         fmt::format("the {} model's scores could overflow a float: the largest user "
-                    "norm {:.4g} times the largest movie norm {:.4g} is {:.4g}; {}",
+                    "norm is {:.4g} and the largest movie norm {:.4g}, so a score "
+                    "could reach {:.4g}; {}",
                     model, users, movies, bound, remedy(model)));
   }
 }

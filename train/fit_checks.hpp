@@ -8,9 +8,9 @@
 namespace recsys {
 
 // Throws recsys::Error when `embeddings` cannot be scored: a value is NaN or infinite, or the
-// largest user norm times the largest movie norm reaches FLT_MAX, so that an inner product
-// could overflow float4 in pgvector. Training calls it after fitting, before anything is
-// written; `model` names the model type in the message.
+// largest user norm times the largest movie norm, or the largest movie norm squared (for
+// similar movies), is above db::kMaxInnerProduct, the bound that publish enforces. Training
+// calls it after fitting, before anything is written; `model` names the model type.
 void check_embeddings(const Embeddings& embeddings, const std::string& model);
 
 // Throws recsys::Error when a training metric of an iteration, such as train_loss, is NaN or

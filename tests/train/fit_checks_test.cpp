@@ -59,7 +59,7 @@ TEST(CheckEmbeddings, RejectsScoresThatCouldOverflow) {
   embeddings.movies(1, 0) = 1e20F;
   const std::string error = check_error(embeddings, "als");
   EXPECT_THAT(error, HasSubstr("scores could overflow a float"));
-  EXPECT_THAT(error, HasSubstr("largest user norm 1e+20"));
+  EXPECT_THAT(error, HasSubstr("the largest user norm is 1e+20"));
 }
 
 TEST(CheckIterationMetrics, AcceptsFiniteLoss) {
@@ -73,6 +73,14 @@ TEST(CheckIterationMetrics, RejectsNanLoss) {
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("the als model's train_loss is nan after iteration 1"));
   }
+}
+
+TEST(CheckEmbeddings, RejectsLargeMovieNormAlone) {
+  Embeddings embeddings = small_embeddings();
+  embeddings.users = RowMatrix::Zero(2, 2);
+  embeddings.movies(0, 0) = 2e19F;
+  const std::string error = check_error(embeddings, "mf");
+  EXPECT_THAT(error, HasSubstr("scores could overflow a float"));
 }
 
 }  // namespace
