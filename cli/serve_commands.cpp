@@ -31,9 +31,11 @@ struct ServeOptions {
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
   int read_timeout_seconds = 5;
+  int request_timeout_seconds = 10;
   int write_timeout_seconds = 5;
   int keep_alive_timeout_seconds = 5;
   int keep_alive_max_requests = 1000;
+  int shutdown_timeout_seconds = 10;
   int ef_search = db::SearchSettings{}.ef_search;
   bool no_access_log = false;
 };
@@ -46,9 +48,11 @@ inference::ServiceOptions to_service_options(const ServeOptions& values) {
   options.http.max_body_bytes = values.max_body_bytes;
   options.http.max_header_bytes = values.max_header_bytes;
   options.http.read_timeout = std::chrono::seconds(values.read_timeout_seconds);
+  options.http.request_timeout = std::chrono::seconds(values.request_timeout_seconds);
   options.http.write_timeout = std::chrono::seconds(values.write_timeout_seconds);
   options.http.keep_alive_timeout = std::chrono::seconds(values.keep_alive_timeout_seconds);
   options.http.keep_alive_max_requests = values.keep_alive_max_requests;
+  options.http.shutdown_timeout = std::chrono::seconds(values.shutdown_timeout_seconds);
   options.http.access_log = !values.no_access_log;
 
   options.database.database_url = db::resolve_database_url(values.database_url);
@@ -83,7 +87,7 @@ void run_service(const ServeOptions& values) {
   spdlog::info("listening on http://{}:{}", options.http.host, port);
 
   std::atomic<bool> served{false};
-  std::thread signal_thread([&service, &served, &signals] {
+  std::thread signal_thread([&service, &served, &signals, &values] {
     const timespec poll_interval{0, 200'000'000};
     bool stopping = false;
     while (!served.load()) {
@@ -92,8 +96,10 @@ void run_service(const ServeOptions& values) {
         spdlog::info("SIGHUP received: checking for a newly published model");
         service.reload("SIGHUP");
       } else if ((signal == SIGTERM || signal == SIGINT) && !stopping) {
-        spdlog::info("{} received: stopping, finishing the requests in progress",
-                     signal == SIGTERM ? "SIGTERM" : "SIGINT");
+        spdlog::info(
+            "{} received: stopping, finishing the requests in progress (at most {} s, "
+            "--shutdown-timeout)",
+            signal == SIGTERM ? "SIGTERM" : "SIGINT", values.shutdown_timeout_seconds);
         stopping = true;
       }
       // Repeated because a stop that arrives before the server listens has no effect.
@@ -118,8 +124,8 @@ void add_serve_command(CLI::App& app) {
       "Serve recommendations over HTTP from the model version published in PostgreSQL.\n"
       "Endpoints: GET /recommendations/{user_id}, POST /recommendations, GET /movies/{id},\n"
       "GET /movies/{id}/similar, /healthz, /readyz, /model, /metrics, /openapi.json,\n"
-      "POST /admin/reload. SIGTERM or SIGINT stops after the requests in progress; SIGHUP\n"
-      "checks for a newly published model.");
+      "POST /admin/reload. SIGTERM or SIGINT stops after the requests in progress (at most\n"
+      "--shutdown-timeout); SIGHUP checks for a newly published model.");
 
   serve->add_option("--host", values->host, "Address to listen on (loopback by default)")
       ->capture_default_str();
@@ -172,10 +178,19 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   serve
       ->add_option("--read-timeout", values->read_timeout_seconds,
-                   "Seconds to receive a request once it started")
+                   "Seconds to wait for each part of a request once it started; a client that "
+                   "sends nothing for longer gets 408")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
-  serve->add_option("--write-timeout", values->write_timeout_seconds, "Seconds to send a response")
+  serve
+      ->add_option("--request-timeout", values->request_timeout_seconds,
+                   "Seconds to receive a whole request (line, headers and body) from its first "
+                   "byte; a slower client gets 408 and its connection is closed")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  serve
+      ->add_option("--write-timeout", values->write_timeout_seconds,
+                   "Seconds to send a whole response; the connection is closed after it")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   serve
@@ -193,6 +208,12 @@ void add_serve_command(CLI::App& app) {
                    "pgvector hnsw.ef_search: HNSW candidate list size; higher is more exact "
                    "and slower")
       ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  serve
+      ->add_option("--shutdown-timeout", values->shutdown_timeout_seconds,
+                   "Seconds the requests in progress get after SIGTERM or SIGINT; the "
+                   "connections still open then are closed and the service exits")
+      ->check(CLI::Range(0, 3600))
       ->capture_default_str();
   serve->add_flag("--no-access-log", values->no_access_log, "Do not log one line per request");
 

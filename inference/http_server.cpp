@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "inference/api_error.hpp"
 #include "inference/api_json.hpp"
+#include "inference/deadline_server.hpp"
 
 namespace recsys::inference {
 
@@ -62,6 +63,16 @@ std::pair<std::string, std::string> library_error(int status, const HttpServerOp
   }
 }
 
+ConnectionOptions connection_options(const HttpServerOptions& options) {
+  ConnectionOptions connection;
+  connection.timeouts.read = options.read_timeout;
+  connection.timeouts.request = options.request_timeout;
+  connection.timeouts.write = options.write_timeout;
+  connection.keep_alive_timeout = options.keep_alive_timeout;
+  connection.keep_alive_max_requests = static_cast<std::size_t>(options.keep_alive_max_requests);
+  return connection;
+}
+
 // A printable, bounded copy of the request target for the access log.
 std::string loggable_target(const std::string& target) {
   std::string text;
@@ -79,16 +90,22 @@ HttpServer::HttpServer(HttpServerOptions options, const Router& router, ServiceM
       router_(router),
       metrics_(metrics),
       model_version_(std::move(model_version)),
-      server_(std::make_unique<httplib::Server>()) {
+      server_(std::make_unique<DeadlineServer>(connection_options(options_))) {
   if (options_.threads < 1) {
     throw Error("--threads must be at least 1, got " + std::to_string(options_.threads));
   }
   configure();
 }
 
-HttpServer::~HttpServer() = default;
+HttpServer::~HttpServer() {
+  finish_drain();
+}
 
 void HttpServer::configure() {
+  // NOTE: DeadlineServer bounds the time of each request and response, but a connection
+  // still takes a worker thread while it lasts. --threads clients that reconnect as soon as
+  // they time out keep the service busy, so put a reverse proxy that buffers whole requests
+  // (such as nginx) in front of it when it faces untrusted clients.
   const auto threads = static_cast<std::size_t>(options_.threads);
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(options_.max_body_bytes);
@@ -150,6 +167,17 @@ void HttpServer::configure() {
 
   httplib::Server::HandlerWithResponse error_handler = [this](const httplib::Request&,
                                                               httplib::Response& response) {
+    // httplib reports a request it could not read in time as 400.
+    if (DeadlineServer::request_timed_out()) {
+      write_error(response, 408, "request_timeout",
+                  "the request was not received within " +
+                      std::to_string(options_.request_timeout.count()) +
+                      " s (--request-timeout), or a part of it not within " +
+                      std::to_string(options_.read_timeout.count()) +
+                      " s (--read-timeout); send the whole request at once");
+      response.set_header("Connection", "close");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (!response.body.empty()) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
@@ -254,13 +282,48 @@ void HttpServer::serve() {
   if (!stop_requested_.load()) {
     server_->listen_after_bind();
   }
+  finish_drain();
 }
 
 void HttpServer::stop() {
   stop_requested_ = true;
   // httplib's stop() acts only while the server listens, and must run only once.
-  if (server_->is_running() && !stopped_.exchange(true)) {
-    server_->stop();
+  if (!server_->is_running() || stopped_.exchange(true)) {
+    return;
+  }
+  server_->begin_shutdown();
+  std::lock_guard lock(drain_mutex_);
+  if (!drained_) {
+    drain_watchdog_ = std::thread([this] { enforce_shutdown_timeout(); });
+  }
+}
+
+void HttpServer::finish_drain() {
+  std::thread watchdog;
+  {
+    std::lock_guard lock(drain_mutex_);
+    drained_ = true;
+    watchdog = std::move(drain_watchdog_);
+  }
+  drain_done_.notify_all();
+  if (watchdog.joinable()) {
+    watchdog.join();
+  }
+}
+
+void HttpServer::enforce_shutdown_timeout() {
+  {
+    std::unique_lock lock(drain_mutex_);
+    if (drain_done_.wait_for(lock, options_.shutdown_timeout, [this] { return drained_; })) {
+      return;
+    }
+  }
+  std::size_t closed = server_->close_connections();
+  if (closed > 0) {
+    spdlog::warn(
+        "shutdown timeout of {} s reached: closing {} connections still open; their requests "
+        "get no response",
+        options_.shutdown_timeout.count(), closed);
   }
 }
 

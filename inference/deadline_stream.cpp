@@ -1,0 +1,135 @@
+#include "inference/deadline_stream.hpp"
+
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace recsys::inference {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Waits until `socket` is ready for `events` or `until` passes, resuming after signals.
+// Returns true when it is ready; an error or hang-up counts as ready, so that the following
+// recv or send reports it.
+bool wait_for(socket_t socket, short events, Clock::time_point until) {
+  for (;;) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+    if (left.count() <= 0) {
+      return false;
+    }
+    pollfd descriptor{socket, events, 0};
+    int ready = ::poll(&descriptor, 1, static_cast<int>(std::min<long long>(left.count(), 60'000)));
+    if (ready > 0) {
+      return true;
+    }
+    if (ready < 0 && errno != EINTR) {
+      return false;
+    }
+  }
+}
+
+// Sets `ip` and `port` to the numeric form of the socket's peer or local address.
+void numeric_address(socket_t socket, bool peer, std::string& ip, int& port) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  auto* generic = reinterpret_cast<sockaddr*>(&address);
+  if ((peer ? ::getpeername(socket, generic, &length) : ::getsockname(socket, generic, &length)) !=
+      0) {
+    return;
+  }
+  char host[NI_MAXHOST];
+  char service[NI_MAXSERV];
+  if (::getnameinfo(generic, length, host, sizeof host, service, sizeof service,
+                    NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+    ip = host;
+    port = std::atoi(service);
+  }
+}
+
+}  // namespace
+
+DeadlineStream::DeadlineStream(socket_t socket, ConnectionTimeouts timeouts)
+    : socket_(socket), timeouts_(timeouts) {
+  begin_request();
+}
+
+void DeadlineStream::begin_request() {
+  request_deadline_ = Clock::now() + timeouts_.request;
+  writing_ = false;
+  timed_out_ = false;
+}
+
+bool DeadlineStream::wait_readable() const {
+  auto until = std::min(Clock::now() + timeouts_.read, request_deadline_);
+  if (wait_for(socket_, POLLIN, until)) {
+    return true;
+  }
+  timed_out_ = true;
+  return false;
+}
+
+bool DeadlineStream::is_readable() const {
+  return has_buffered_input() || wait_readable();
+}
+
+bool DeadlineStream::is_writable() const {
+  return wait_for(socket_, POLLOUT, writing_ ? write_deadline_ : Clock::now() + timeouts_.write);
+}
+
+ssize_t DeadlineStream::read(char* data, size_t size) {
+  writing_ = false;
+  if (!has_buffered_input()) {
+    if (!wait_readable()) {
+      return -1;
+    }
+    ssize_t count = 0;
+    do {
+      count = ::recv(socket_, buffer_.data(), buffer_.size(), 0);
+    } while (count < 0 && errno == EINTR);
+    if (count <= 0) {
+      return count;  // 0: the client closed the connection.
+    }
+    buffer_begin_ = 0;
+    buffer_end_ = static_cast<std::size_t>(count);
+  }
+
+  std::size_t count = std::min(size, buffer_end_ - buffer_begin_);
+  std::memcpy(data, buffer_.data() + buffer_begin_, count);
+  buffer_begin_ += count;
+  return static_cast<ssize_t>(count);
+}
+
+ssize_t DeadlineStream::write(const char* data, size_t size) {
+  if (!writing_) {
+    writing_ = true;
+    write_deadline_ = Clock::now() + timeouts_.write;
+  }
+  // MSG_DONTWAIT returns a partial count instead of blocking past the deadline, and httplib
+  // writes the rest with the next call.
+  for (;;) {
+    if (!wait_for(socket_, POLLOUT, write_deadline_)) {
+      return -1;
+    }
+    ssize_t count = ::send(socket_, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (count >= 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) {
+      return count;
+    }
+  }
+}
+
+void DeadlineStream::get_remote_ip_and_port(std::string& ip, int& port) const {
+  numeric_address(socket_, true, ip, port);
+}
+
+void DeadlineStream::get_local_ip_and_port(std::string& ip, int& port) const {
+  numeric_address(socket_, false, ip, port);
+}
+
+}  // namespace recsys::inference
