@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Runs a private PostgreSQL cluster with pgvector for development and tests.
-# Usage: scripts/local-db.sh start|stop|status|url
+# Usage: scripts/local-db.sh start|stop|status|url [--masked] | --help
 #   start   initializes the cluster on first use, starts it and creates the database "recsys"
-#           (role "recsys", extension "vector"); prints the DATABASE_URL
+#           (role "recsys", extension "vector"). Its messages go to stderr, and stdout gets
+#           the DATABASE_URL, with the password as *** when stdout is a terminal
 #   stop    fast shutdown (open transactions are rolled back)
 #   status  whether the cluster runs, its directory, port and log file
-#   url     prints the DATABASE_URL, for example: export DATABASE_URL=$(scripts/local-db.sh url)
+#   url     prints the DATABASE_URL with its password, for capture in a variable:
+#           export DATABASE_URL=$(scripts/local-db.sh url)
+#           --masked prints it with the password as *** instead, for display
+#   --help  prints this text
+# Unknown commands and options exit with status 2.
 # Environment:
 #   RECSYS_PG_DIR    cluster directory (default <repo>/.local/postgres); it holds data/, the
 #                    log postgres.log, the Unix socket and the generated password
@@ -16,7 +21,6 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-command=${1:-}
 port=${RECSYS_PG_PORT:-55432}
 database=recsys
 role=recsys
@@ -25,6 +29,44 @@ fail() {
   echo "local-db.sh: $*" >&2
   exit 1
 }
+
+# Prints the comment block at the top of this file.
+usage() {
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+}
+
+usage_error() {
+  echo "local-db.sh: $*" >&2
+  echo "Usage: scripts/local-db.sh start|stop|status|url [--masked] (--help for details)" >&2
+  exit 2
+}
+
+command=${1:-}
+case $command in
+  -h | --help)
+    usage
+    exit 0
+    ;;
+  start | stop | status | url) shift ;;
+  "") usage_error "no command given" ;;
+  -*) usage_error "unknown option '$command'" ;;
+  *) usage_error "unknown command '$command': use start, stop, status or url" ;;
+esac
+masked=0
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    --masked)
+      [[ $command == url ]] || usage_error "--masked applies to the url command only"
+      masked=1
+      shift
+      ;;
+    *) usage_error "unknown option '$1' for $command" ;;
+  esac
+done
 
 if [[ -n ${RECSYS_PG_BIN:-} ]]; then
   bin=$RECSYS_PG_BIN
@@ -95,6 +137,22 @@ database_url() {
   echo "postgresql://$role:$password@127.0.0.1:$(configured_port)/$database"
 }
 
+masked_database_url() {
+  echo "postgresql://$role:***@127.0.0.1:$(configured_port)/$database"
+}
+
+# The URL that start prints: a terminal shows it without the password, and a program that
+# captures stdout (the tests, the benchmarks) gets the URL it can connect with.
+print_started_url() {
+  if [[ -t 1 ]]; then
+    masked_database_url
+    echo "local-db.sh: export DATABASE_URL=\$(scripts/local-db.sh url) sets it with the" \
+      "password" >&2
+  else
+    database_url
+  fi
+}
+
 # Runs psql as the cluster's superuser over the Unix socket.
 superuser_psql() {
   as_server "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$(configured_port)" \
@@ -102,7 +160,7 @@ superuser_psql() {
 }
 
 initialize() {
-  echo "local-db.sh: initializing a new cluster in $data"
+  echo "local-db.sh: initializing a new cluster in $data" >&2
   chown "$server_user" "$dir"
   chmod 700 "$dir"
   if [[ ! -f $password_file ]]; then
@@ -151,9 +209,9 @@ start() {
     initialize
   fi
   if is_running; then
-    echo "local-db.sh: the cluster in $dir is already running on port $(configured_port)"
+    echo "local-db.sh: the cluster in $dir is already running on port $(configured_port)" >&2
     create_database
-    database_url
+    print_started_url
     return 0
   fi
   if [[ $(configured_port) != "$port" ]]; then
@@ -164,9 +222,9 @@ start() {
     tail -n 20 "$log" >&2 || true
     fail "the server did not start; see $log (is port $port in use? set RECSYS_PG_PORT)"
   fi
-  echo "local-db.sh: started the cluster in $dir on 127.0.0.1:$port; log in $log"
+  echo "local-db.sh: started the cluster in $dir on 127.0.0.1:$port; log in $log" >&2
   create_database
-  database_url
+  print_started_url
 }
 
 stop() {
@@ -196,7 +254,10 @@ case $command in
   status) status ;;
   url)
     [[ -f $data/PG_VERSION ]] || fail "no cluster in $dir: run scripts/local-db.sh start"
-    database_url
+    if ((masked)); then
+      masked_database_url
+    else
+      database_url
+    fi
     ;;
-  *) fail "unknown command '${command}': use start, stop, status or url" ;;
 esac

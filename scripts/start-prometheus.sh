@@ -2,12 +2,15 @@
 # Runs the installed Prometheus with the repository's configuration and rules, scraping a
 # local `recsys serve`, and prints its URL.
 # Usage: scripts/start-prometheus.sh [start] [--target HOST:PORT] [--port PORT] | stop | status
+#        | --help
 #   start     the default; writes the configuration and starts Prometheus in the background,
 #             or prints the URL of the one already running
 #   --target  address of recsys serve to scrape (default 127.0.0.1:8080)
 #   --port    port of Prometheus on 127.0.0.1 (default 9090)
 #   stop      stops the Prometheus that this script started, by its process id
 #   status    whether it runs, its URL and its log file
+#   --help    prints this text
+# Unknown commands and options exit with status 2.
 # Data, configuration, log and process id live in RECSYS_PROMETHEUS_DIR (default
 # <repo>/.local/prometheus).
 set -euo pipefail
@@ -24,29 +27,47 @@ fail() {
   exit 1
 }
 
+# Prints the comment block at the top of this file.
+usage() {
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+}
+
+usage_error() {
+  echo "start-prometheus.sh: $*" >&2
+  echo "Usage: scripts/start-prometheus.sh [start] [--target HOST:PORT] [--port PORT] | stop |" \
+    "status (--help for details)" >&2
+  exit 2
+}
+
 command=start
-if [[ $# -gt 0 && $1 != --* ]]; then
+if [[ $# -gt 0 && $1 != -* ]]; then
   command=$1
   shift
+  [[ $command =~ ^(start|stop|status)$ ]] ||
+    usage_error "unknown command '$command': use start, stop or status"
 fi
 target=127.0.0.1:8080
 port=9090
 while [[ $# -gt 0 ]]; do
   case $1 in
+    -h | --help)
+      usage
+      exit 0
+      ;;
     --target)
-      [[ $# -ge 2 ]] || fail "--target needs HOST:PORT"
+      [[ $# -ge 2 ]] || usage_error "--target needs HOST:PORT"
       target=$2
       shift 2
       ;;
     --port)
-      [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]] || fail "--port needs a port number"
+      [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]] || usage_error "--port needs a port number"
       port=$2
       shift 2
       ;;
-    *) fail "unknown option '$1': use --target HOST:PORT or --port PORT" ;;
+    *) usage_error "unknown option '$1'" ;;
   esac
 done
-[[ $target =~ ^[^:/]+:[0-9]+$ ]] || fail "invalid --target '$target': use HOST:PORT"
+[[ $target =~ ^[^:/]+:[0-9]+$ ]] || usage_error "invalid --target '$target': use HOST:PORT"
 
 is_running() {
   [[ -f $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null
@@ -118,5 +139,4 @@ case $command in
       exit 3
     fi
     ;;
-  *) fail "unknown command '$command': use start, stop or status" ;;
 esac

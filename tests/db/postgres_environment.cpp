@@ -85,13 +85,14 @@ class Environment : public ::testing::Environment {
                           "/scripts/local-db.sh";
 
     int status = 0;
-    std::string output = run(script_environment_ + " start", status);
+    // The script's messages go to stderr and the URL, last, to stdout.
+    std::string output = run(script_environment_ + " start 2>&1", status);
     ASSERT_EQ(status, 0) << "scripts/local-db.sh start failed:\n" << output;
     g_database_url = last_line(output);
     ASSERT_EQ(g_database_url.rfind("postgresql://", 0), 0U) << output;
 
     // A second start must notice the running cluster and succeed.
-    output = run(script_environment_ + " start", status);
+    output = run(script_environment_ + " start 2>&1", status);
     ASSERT_EQ(status, 0) << output;
     ASSERT_NE(output.find("already running"), std::string::npos) << output;
     ASSERT_EQ(last_line(output), g_database_url);
