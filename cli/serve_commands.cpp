@@ -190,7 +190,8 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   serve
       ->add_option("--write-timeout", values->write_timeout_seconds,
-                   "Seconds to send a whole response; the connection is closed after it")
+                   "Seconds to send a whole response; a response not sent by then is "
+                   "abandoned and its connection closed")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   serve

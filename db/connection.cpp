@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstdlib>
 #include <regex>
+#include <string>
+#include <vector>
 
 namespace recsys::db {
 
@@ -34,6 +36,40 @@ std::string statement_label(std::string_view sql) {
 bool ends_session(const std::string& sqlstate) {
   return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
          sqlstate == "57P03";
+}
+
+// Returns the password texts of `conninfo` as written (before percent-decoding): the URL's
+// user information, a password= query parameter, or a password keyword, quotes removed.
+std::vector<std::string> written_passwords(const std::string& conninfo) {
+  static const std::regex url_password(R"(^postgres(?:ql)?://[^:/@]*:([^@/]*)@)");
+  static const std::regex query_password(R"([?&]password=([^&]*))");
+  static const std::regex key_password(R"(password\s*=\s*(?:'((?:[^'\\]|\\.)*)'?|(\S+)))");
+  std::vector<std::string> passwords;
+  std::smatch match;
+  if (std::regex_search(conninfo, match, url_password)) {
+    passwords.push_back(match[1]);
+  }
+  bool is_url = conninfo.starts_with("postgres");
+  for (auto it = std::sregex_iterator(conninfo.begin(), conninfo.end(),
+                                      is_url ? query_password : key_password);
+       it != std::sregex_iterator(); ++it) {
+    passwords.push_back((*it)[1].matched ? (*it)[1].str() : (*it)[2].str());
+  }
+  return passwords;
+}
+
+// Replaces every password of `conninfo` in `text` by "***". libpq quotes the part of a
+// connection string it cannot parse, and that part may be the password.
+std::string without_passwords(std::string text, const std::string& conninfo) {
+  for (const std::string& password : written_passwords(conninfo)) {
+    if (password.empty()) {
+      continue;
+    }
+    for (auto at = text.find(password); at != std::string::npos; at = text.find(password, at + 3)) {
+      text.replace(at, password.size(), "***");
+    }
+  }
+  return text;
 }
 
 }  // namespace
@@ -110,8 +146,9 @@ std::int64_t Result::affected_rows() const {
 Connection::Connection(const std::string& conninfo) {
   connection_ = PQconnectdb(conninfo.c_str());
   if (connection_ == nullptr || PQstatus(connection_) != CONNECTION_OK) {
-    std::string message =
-        connection_ != nullptr ? trimmed(PQerrorMessage(connection_)) : "out of memory";
+    std::string message = connection_ != nullptr
+                              ? without_passwords(trimmed(PQerrorMessage(connection_)), conninfo)
+                              : "out of memory";
     PQfinish(connection_);
     connection_ = nullptr;
     std::string target = conninfo.empty() ? std::string("the server named by the PG* variables")

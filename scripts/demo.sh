@@ -43,9 +43,11 @@ data_options=()
 
 if [[ -z ${DATABASE_URL:-} ]]; then
   step "Starting the private PostgreSQL cluster with pgvector"
-  ./scripts/local-db.sh start
+  # The URL carries the password, so only its masked form is shown.
+  ./scripts/local-db.sh start >/dev/null
   DATABASE_URL=$(./scripts/local-db.sh url)
   export DATABASE_URL
+  echo "DATABASE_URL=$(./scripts/local-db.sh url --masked)"
 fi
 "$recsys" db migrate
 

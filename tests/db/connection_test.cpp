@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "db/binary_copy.hpp"
 #include "db/vector_text.hpp"
@@ -79,6 +81,26 @@ TEST(Connection, FailureMessageHidesPassword) {
     EXPECT_NE(message.find("recsys:***@127.0.0.1:1"), std::string::npos) << message;
     EXPECT_NE(message.find("DATABASE_URL"), std::string::npos) << message;
     EXPECT_TRUE(e.connection_lost());
+  }
+}
+
+// libpq quotes parts of a connection string it cannot parse, which may be the password.
+TEST(Connection, ParseErrorHidesPassword) {
+  const std::vector<std::string> conninfos = {
+      "postgresql://recsys:pa%zzs3cret@127.0.0.1:1/recsys",  // Invalid percent-encoding.
+      "postgresql://recsys:s3cret@[::1/recsys",              // Unterminated IPv6 address.
+      "postgresql://recsys@127.0.0.1:1/recsys?password=pa%zzs3cret",
+      "host=127.0.0.1 port=1 password='pa\\%s3cret",  // Unterminated quote.
+  };
+  for (const auto& conninfo : conninfos) {
+    try {
+      db::Connection connection(conninfo);
+      FAIL() << "connected with " << conninfo;
+    } catch (const db::DatabaseError& e) {
+      std::string message = e.what();
+      EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+      EXPECT_NE(message.find("***"), std::string::npos) << message;
+    }
   }
 }
 
