@@ -97,6 +97,7 @@ std::map<std::string, json> operations() {
            {{"200", json_response("Movies, best first, without the rated ones.",
                                   "NewUserRecommendations")},
             {"400", error_response("Malformed JSON, a wrong type or an unknown field.")},
+            {"408", error_response("The body did not arrive within the request timeout.")},
             {"413", error_response("The body exceeds the size limit.")},
             {"422", error_response("No ratings, a rating out of range, a movie rated twice, or "
                                    "no rated movie known to the model.")}})}};
