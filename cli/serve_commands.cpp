@@ -35,7 +35,7 @@ struct ServeOptions {
   int write_timeout_seconds = 5;
   int keep_alive_timeout_seconds = 5;
   int keep_alive_max_requests = 1000;
-  int shutdown_timeout_seconds = 10;
+  int shutdown_timeout_seconds = 7;
   int ef_search = db::SearchSettings{}.ef_search;
   bool no_access_log = false;
 };

@@ -31,7 +31,8 @@ struct HttpServerOptions {
   std::chrono::seconds keep_alive_timeout{5};  // Idle time before a connection is closed.
   int keep_alive_max_requests = 1000;          // Requests per connection before it is closed.
   // After stop(), the time requests in progress get before their connections are closed.
-  std::chrono::seconds shutdown_timeout{10};
+  // 7 s plus a 2 s statement timeout ends before docker stop's SIGKILL, 10 s after SIGTERM.
+  std::chrono::seconds shutdown_timeout{7};
   bool access_log = true;  // One log line per request.
 };
 
