@@ -1,6 +1,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace recsys::cli {
 
@@ -11,5 +12,8 @@ void add_evaluate_command(CLI::App& app);   // recsys evaluate
 void add_tracking_commands(CLI::App& app);  // recsys register, recsys models ...
 void add_db_commands(CLI::App& app);        // recsys db ..., recsys publish
 void add_serve_command(CLI::App& app);      // recsys serve
+
+// Adds --invalid-lines (reject or skip) to a command that reads data, storing it in `policy`.
+void add_invalid_lines_option(CLI::App& command, std::string& policy);
 
 }  // namespace recsys::cli

@@ -68,11 +68,7 @@ void add_info_command(CLI::App& data) {
   info->add_option("--release", options->release,
                    "auto, ml-100k, ml-1m, ml-latest-small, ml-latest, ml-20m, ml-25m or ml-32m")
       ->capture_default_str();
-  info->add_option("--invalid-lines", options->invalid_lines,
-                   "reject: stop at the first invalid line; skip: drop invalid lines with a "
-                   "warning")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"reject", "skip"}));
+  add_invalid_lines_option(*info, options->invalid_lines);
 
   info->callback([options] {
     LoadOptions load;
@@ -84,6 +80,15 @@ void add_info_command(CLI::App& data) {
 }
 
 }  // namespace
+
+void add_invalid_lines_option(CLI::App& command, std::string& policy) {
+  command
+      .add_option("--invalid-lines", policy,
+                  "reject: stop at the first invalid line of a data or split file; skip: drop "
+                  "invalid lines with a warning")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"reject", "skip"}));
+}
 
 void add_data_commands(CLI::App& app) {
   CLI::App* data = app.add_subcommand("data", "Download and inspect MovieLens releases");

@@ -60,12 +60,7 @@ void add_evaluate_command(CLI::App& app) {
       ->add_option("--relevance-threshold", o->evaluation.evaluation.relevance_threshold,
                    "A test rating at or above this makes the movie relevant")
       ->capture_default_str();
-  evaluate
-      ->add_option("--invalid-lines", o->invalid_lines,
-                   "reject: stop at the first invalid line of a data or split file; skip: drop "
-                   "invalid lines with a warning")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"reject", "skip"}));
+  add_invalid_lines_option(*evaluate, o->invalid_lines);
   evaluate->add_option("--report", o->report, "Also write the evaluation report as JSON here");
   evaluate->callback([o] { run_evaluate_command(*o); });
 }

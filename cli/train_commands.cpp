@@ -336,12 +336,7 @@ void add_train_command(CLI::App& app) {
                    "on it after every iteration (0: none)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 0.99));
-  train
-      ->add_option("--invalid-lines", o->invalid_lines,
-                   "reject: stop at the first invalid line of a data or split file; skip: drop "
-                   "invalid lines with a warning")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"reject", "skip"}));
+  add_invalid_lines_option(*train, o->invalid_lines);
   add_hyperparameter_options(*train, *o);
   add_tracking_options(*train, *o);
 
