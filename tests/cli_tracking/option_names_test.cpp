@@ -25,17 +25,15 @@ TEST(OptionNames, TrainAndRegisterShareNames) {
   ASSERT_EQ(train.exit_code, 0) << train.output;
   ASSERT_EQ(register_help.exit_code, 0) << register_help.output;
 
-  for (const char* option : {"--registered-model", "--promotion-metric", "--force-promotion",
-                             "--tracking-uri"}) {
+  for (const char* option :
+       {"--registered-model", "--promotion-metric", "--force-promotion", "--tracking-uri"}) {
     EXPECT_TRUE(lists_option(train.output, option)) << option << "\n" << train.output;
-    EXPECT_TRUE(lists_option(register_help.output, option))
-        << option << "\n"
-        << register_help.output;
+    EXPECT_TRUE(lists_option(register_help.output, option)) << option << "\n"
+                                                            << register_help.output;
   }
   for (const char* hidden : {"--name", "--metric", "--force"}) {
-    EXPECT_FALSE(lists_option(register_help.output, hidden))
-        << hidden << " is still shown\n"
-        << register_help.output;
+    EXPECT_FALSE(lists_option(register_help.output, hidden)) << hidden << " is still shown\n"
+                                                             << register_help.output;
   }
 }
 
@@ -53,11 +51,10 @@ TEST(OptionNames, FormerRegisterNamesStillWork) {
   const fs::path data =
       test::write_ml100k_release(temp.path(), test::planted_clusters(60, 45, 3, 0.5, 21));
   const std::string store = (temp.path() / "mlruns").string();
-  const ProcessResult train =
-      run_recsys({"train", "--data", data.string(), "--model", "als", "--factors", "4",
-                  "--iterations", "2", "--out", (temp.path() / "model").string(),
-                  "--tracking-uri", store},
-                 temp.path());
+  const ProcessResult train = run_recsys(
+      {"train", "--data", data.string(), "--model", "als", "--factors", "4", "--iterations", "2",
+       "--out", (temp.path() / "model").string(), "--tracking-uri", store},
+      temp.path());
   ASSERT_EQ(train.exit_code, 0) << train.output;
   std::smatch match;
   ASSERT_TRUE(std::regex_search(train.output, match, std::regex("mlflow run: ([0-9a-f]{32})")))
@@ -69,8 +66,7 @@ TEST(OptionNames, FormerRegisterNamesStillWork) {
                   "--metric", "recall_at_10", "--force"},
                  temp.path());
   EXPECT_EQ(former.exit_code, 0) << former.output;
-  EXPECT_NE(former.output.find("registered former version 1"), std::string::npos)
-      << former.output;
+  EXPECT_NE(former.output.find("registered former version 1"), std::string::npos) << former.output;
 
   const ProcessResult current =
       run_recsys({"register", "--run-id", run_id, "--tracking-uri", store, "--registered-model",
@@ -86,10 +82,9 @@ TEST(OptionNames, FormerRegisterNamesStillWork) {
   EXPECT_NE(listed.output.find("former"), std::string::npos) << listed.output;
   EXPECT_EQ(listed.output.find("current"), std::string::npos) << listed.output;
 
-  const ProcessResult both =
-      run_recsys({"register", "--run-id", run_id, "--tracking-uri", store, "--name", "a",
-                  "--registered-model", "b"},
-                 temp.path());
+  const ProcessResult both = run_recsys({"register", "--run-id", run_id, "--tracking-uri", store,
+                                         "--name", "a", "--registered-model", "b"},
+                                        temp.path());
   EXPECT_NE(both.exit_code, 0) << "both spellings of one option were accepted";
 }
 

@@ -28,8 +28,8 @@ TEST(ReadOnlyCommands, ModelsListOfMissingDirectoryCreatesNothing) {
   const fs::path store = temp.path() / "elsewhere" / "mlruns";
 
   const ProcessResult result =
-      run_recsys({"models", "list", "--registered-model", "movielens-recommender",
-                  "--tracking-uri", store.string()},
+      run_recsys({"models", "list", "--registered-model", "movielens-recommender", "--tracking-uri",
+                  store.string()},
                  temp.path());
 
   EXPECT_EQ(result.exit_code, 0) << result.output;
@@ -42,9 +42,9 @@ TEST(ReadOnlyCommands, ModelsListOfMissingDirectoryCreatesNothing) {
 TEST(ReadOnlyCommands, ModelsDownloadCreatesNoStore) {
   TempDirectory temp;
 
-  const ProcessResult result = run_recsys(
-      {"models", "download", "models:/movielens-recommender@champion", "--out", "model"},
-      temp.path());
+  const ProcessResult result =
+      run_recsys({"models", "download", "models:/movielens-recommender@champion", "--out", "model"},
+                 temp.path());
 
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_NE(result.output.find("Registered Model with name=movielens-recommender not found"),

@@ -28,8 +28,7 @@ struct ProcessResult {
 class RecsysProcess {
  public:
   RecsysProcess(const std::vector<std::string>& arguments,
-                const std::filesystem::path& working_directory,
-                std::filesystem::path output_file)
+                const std::filesystem::path& working_directory, std::filesystem::path output_file)
       : output_file_(std::move(output_file)) {
     // Everything the child needs is built before fork, because the test process has threads
     // and the child may only make async-signal-safe calls.

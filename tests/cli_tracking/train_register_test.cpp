@@ -29,10 +29,10 @@ class TrainCommand : public ::testing::Test {
 
   // The arguments of a small tracked training run that writes the model to out_.
   std::vector<std::string> train_arguments(const std::string& tracking_uri) const {
-    return {"train",          "--data",       data_.string(), "--split", "u1",
-            "--model",        "als",          "--factors",    "4",       "--iterations",
-            "2",              "--out",        out_.string(),  "--tracking-uri",
-            tracking_uri};
+    return {
+        "train",     "--data", data_.string(), "--split", "u1",    "--model",     "als",
+        "--factors", "4",      "--iterations", "2",       "--out", out_.string(), "--tracking-uri",
+        tracking_uri};
   }
 
   static std::string run_id_in(const std::string& output) {
@@ -87,13 +87,12 @@ TEST_F(TrainCommand, FailedRegistrationKeepsRunAndModel) {
   const ProcessResult result = run_recsys(arguments, dir_.path());
 
   EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_TRUE(fs::exists(out_ / "model.json")) << "the model directory was removed";
   const std::string run_id = run_id_in(result.output);
   ASSERT_FALSE(run_id.empty()) << result.output;
   EXPECT_EQ(server.run_status(run_id), "FINISHED");
   EXPECT_TRUE(server.has_artifact("1/" + run_id + "/artifacts/model/MLmodel"));
-  EXPECT_TRUE(fs::exists(out_ / "model.json")) << "the model directory was removed";
-  EXPECT_NE(result.output.find("model directory " + out_.string() + " was kept"),
-            std::string::npos)
+  EXPECT_NE(result.output.find("model directory " + out_.string() + " was kept"), std::string::npos)
       << result.output;
 
   std::smatch match;
@@ -102,8 +101,7 @@ TEST_F(TrainCommand, FailedRegistrationKeepsRunAndModel) {
       << result.output;
   const std::string command = match[1];
   EXPECT_EQ(command, "recsys register --run-id " + run_id + " --tracking-uri " + server.url() +
-                         " --registered-model " + kModelName +
-                         " --promotion-metric ndcg_at_10");
+                         " --registered-model " + kModelName + " --promotion-metric ndcg_at_10");
 
   server.clear_faults();
   std::vector<std::string> retry = words(command);
@@ -116,9 +114,8 @@ TEST_F(TrainCommand, FailedRegistrationKeepsRunAndModel) {
 TEST_F(TrainCommand, RegisterWithoutOutIsClearError) {
   MockMlflowServer server;
   const ProcessResult result =
-      run_recsys({"train", "--data", data_.string(), "--folds", "u1", "--model", "als",
-                  "--factors", "4", "--iterations", "2", "--tracking-uri", server.url(),
-                  "--register"},
+      run_recsys({"train", "--data", data_.string(), "--folds", "u1", "--model", "als", "--factors",
+                  "4", "--iterations", "2", "--tracking-uri", server.url(), "--register"},
                  dir_.path());
 
   EXPECT_EQ(result.exit_code, 1) << result.output;
