@@ -5,6 +5,11 @@
 #   sanitize  AddressSanitizer + UndefinedBehaviorSanitizer build in build/sanitize
 set -euo pipefail
 
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+  sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+  exit 0
+fi
+
 root=$(cd "$(dirname "$0")/.." && pwd)
 config=${1:-release}
 shift || true
@@ -23,8 +28,8 @@ case $config in
                    -DRECSYS_SANITIZE=ON -DRECSYS_BUILD_BENCH=OFF)
     ;;
   *)
-    echo "build.sh: unknown configuration '$config': use release or sanitize" >&2
-    exit 1
+    echo "build.sh: unknown configuration '$config': use release or sanitize (--help for details)" >&2
+    exit 2
     ;;
 esac
 

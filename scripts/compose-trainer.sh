@@ -10,6 +10,19 @@
 #   RECSYS_MODEL_NAME    registered model name (default movielens-recommender)
 set -eu
 
+# Every script here answers --help with its header comment and takes no other argument.
+case ${1:-} in
+  "") ;;
+  -h | --help)
+    sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+  *)
+    echo "compose-trainer.sh: unknown argument '$1' (--help for details)" >&2
+    exit 2
+    ;;
+esac
+
 : "${MLFLOW_TRACKING_URI:?set MLFLOW_TRACKING_URI to the MLflow tracking server}"
 : "${DATABASE_URL:?set DATABASE_URL to the PostgreSQL database}"
 : "${RECSYS_DATA_DIR:?set RECSYS_DATA_DIR to the MovieLens data directory}"

@@ -10,15 +10,34 @@
 #   MLFLOW_TRACKING_URI  an MLflow tracking server (http://host:port) instead of ./mlruns
 #   DATABASE_URL     your own PostgreSQL with pgvector, instead of the private cluster
 #   RECSYS_PORT      port of the API on 127.0.0.1 (default 8080)
+#   RECSYS_PG_PORT   port of the private PostgreSQL on 127.0.0.1 (default 55432)
 #   DEMO_PROMETHEUS  0 to skip Prometheus (default 1 when it is installed)
+#   DEMO_PROMETHEUS_PORT  port of Prometheus on 127.0.0.1 (default 9090)
 #   DEMO_DETACH      1 to leave the API running in the background and exit; by default the
 #                    script keeps serving until Ctrl-C
 #   SKIP_INSTALL     1 to skip scripts/install-deps.sh
 set -euo pipefail
 
+if [[ $# -gt 0 ]]; then
+  case $1 in
+    -h | --help)
+      # The usage is the comment block at the top of this file.
+      sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "demo.sh: unknown argument '$1': the demo takes no arguments, only the environment" \
+        "variables that --help lists" >&2
+      exit 2
+      ;;
+  esac
+fi
+
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 port=${RECSYS_PORT:-8080}
+prometheus_port=${DEMO_PROMETHEUS_PORT:-9090}
+prometheus_started=0
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -41,6 +60,7 @@ data_options=()
 [[ -n $data ]] && data_options=(--data "$data")
 "$recsys" data info "${data_options[@]}"
 
+DATABASE_URL_GIVEN=${DATABASE_URL:-}
 if [[ -z ${DATABASE_URL:-} ]]; then
   step "Starting the private PostgreSQL cluster with pgvector"
   # The URL carries the password, so only its masked form is shown.
@@ -60,7 +80,8 @@ step "Publishing the champion to pgvector"
 
 if [[ ${DEMO_PROMETHEUS:-1} == 1 ]] && command -v prometheus >/dev/null; then
   step "Starting Prometheus"
-  ./scripts/start-prometheus.sh start --target "127.0.0.1:$port"
+  ./scripts/start-prometheus.sh start --port "$prometheus_port" --target "127.0.0.1:$port"
+  prometheus_started=1
 fi
 
 step "Starting the API on 127.0.0.1:$port"
@@ -107,8 +128,19 @@ Try also:
   curl -s http://127.0.0.1:$port/metrics
 TEXT
 
+# Prints how to stop what the demo leaves running: the database and Prometheus stay up for the
+# next run and for the other commands.
+print_stop_commands() {
+  echo "Still running, to stop them:"
+  [[ -n ${1:-} ]] && echo "  the API:        kill $1"
+  [[ -z ${DATABASE_URL_GIVEN:-} ]] && echo "  PostgreSQL:     scripts/local-db.sh stop"
+  [[ $prometheus_started == 1 ]] && echo "  Prometheus:     scripts/start-prometheus.sh stop"
+  return 0
+}
+
 if [[ ${DEMO_DETACH:-0} == 1 ]]; then
-  echo "The API keeps running as process $serve_pid; stop it with: kill $serve_pid"
+  echo "The API keeps running as process $serve_pid."
+  print_stop_commands "$serve_pid"
   exit 0
 fi
 echo "Serving until Ctrl-C."
@@ -116,3 +148,6 @@ trap 'kill -TERM "$serve_pid" 2>/dev/null || true' INT TERM
 wait "$serve_pid" || true
 # The first wait returns when the trap runs; the second waits for the graceful shutdown.
 wait "$serve_pid" 2>/dev/null || true
+echo
+echo "The API stopped."
+print_stop_commands

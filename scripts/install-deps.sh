@@ -3,6 +3,19 @@
 # pgvector. Safe to run again: it installs only what is missing. Runs as root or via sudo.
 set -euo pipefail
 
+# Every script here answers --help with its header comment and takes no other argument.
+case ${1:-} in
+  "") ;;
+  -h | --help)
+    sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+  *)
+    echo "install-deps.sh: unknown argument '$1' (--help for details)" >&2
+    exit 2
+    ;;
+esac
+
 here=$(cd "$(dirname "$0")" && pwd)
 
 packages=(

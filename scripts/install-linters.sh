@@ -5,6 +5,19 @@
 # elsewhere. Safe to run again: it does nothing while the installed tree matches the lock.
 set -euo pipefail
 
+# Every script here answers --help with its header comment and takes no other argument.
+case ${1:-} in
+  "") ;;
+  -h | --help)
+    sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+  *)
+    echo "install-linters.sh: unknown argument '$1' (--help for details)" >&2
+    exit 2
+    ;;
+esac
+
 tools=$(cd "$(dirname "$0")/../tools" && pwd)
 
 if ! command -v npm >/dev/null; then

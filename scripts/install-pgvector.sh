@@ -6,6 +6,19 @@
 # deb-src line reuses the mirror already configured on this machine. Run as root.
 set -euo pipefail
 
+# Every script here answers --help with its header comment and takes no other argument.
+case ${1:-} in
+  "") ;;
+  -h | --help)
+    sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+  *)
+    echo "install-pgvector.sh: unknown argument '$1' (--help for details)" >&2
+    exit 2
+    ;;
+esac
+
 source_suite=${PGVECTOR_SOURCE_SUITE:-trixie}
 
 for pg_config in /usr/lib/postgresql/*/bin/pg_config; do

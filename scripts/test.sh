@@ -7,6 +7,19 @@
 #                    ../shared/data/ml-100k beside the repository, when present)
 set -euo pipefail
 
+# Every script here answers --help with its header comment and takes no other argument.
+case ${1:-} in
+  "") ;;
+  -h | --help)
+    sed -n '2,/^set -eu/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+    exit 0
+    ;;
+  *)
+    echo "test.sh: unknown argument '$1' (--help for details)" >&2
+    exit 2
+    ;;
+esac
+
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
