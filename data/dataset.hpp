@@ -17,8 +17,10 @@ struct Rating {
 
 struct Movie {
   std::int64_t id = 0;
-  std::string title;                // UTF-8.
-  std::optional<int> year;          // Release year, when the release states one.
+  std::string title;  // UTF-8.
+  // The film's year from its title, such as "Heat (1995)"; for ML-100k titles without one, the
+  // year of u.item's release date. Empty when neither states one.
+  std::optional<int> year;
   std::vector<std::string> genres;  // Names as in the release's genre list.
   std::string imdb_url;             // Empty when the release has none.
 };

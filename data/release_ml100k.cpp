@@ -86,14 +86,20 @@ std::string parse_movie(const std::vector<std::string_view>& fields,
     return fmt::format("the title {} contains control characters", quote_value(movie.title));
   }
 
-  if (fields[2].empty()) {
-    movie.year = year_from_title(movie.title);
-  } else {
-    movie.year = year_from_release_date(fields[2]);
-    if (!movie.year) {
+  // The film's year is the one in its title. u.item's release date is often a later video
+  // release (Return of the Jedi (1983) has 14-Mar-1997), so it serves only when the title
+  // has no year.
+  std::optional<int> release_year;
+  if (!fields[2].empty()) {
+    release_year = year_from_release_date(fields[2]);
+    if (!release_year) {
       return fmt::format("invalid release date {}: expected a date such as \"01-Jan-1995\"",
                          quote_value(fields[2]));
     }
+  }
+  movie.year = year_from_title(movie.title);
+  if (!movie.year) {
+    movie.year = release_year;
   }
   movie.imdb_url = std::string(fields[4]);
 

@@ -237,6 +237,13 @@ TEST_F(Ml100kLoaderTest, RejectsInvalidMovieFields) {
               HasSubstr("u.item:2: movie id 1 appears twice"));
 }
 
+TEST_F(Ml100kLoaderTest, TitleYearWinsOverReleaseDate) {
+  Dataset dataset = load(write_with("u.item",
+                                    "1|Boot, Das (1981)|04-Apr-1997||x|0|0|1\n2|A||||0|0|1\n"
+                                    "3|B||||0|0|1\n"));
+  EXPECT_EQ(dataset.movies[0].year, 1981);
+}
+
 TEST_F(Ml100kLoaderTest, AcceptsOneDigitDay) {
   Dataset dataset = load(write_with("u.item",
                                     "1|Heat|4-Feb-1971||x|0|0|1\n2|A||||0|0|1\n"

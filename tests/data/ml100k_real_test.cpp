@@ -59,6 +59,13 @@ TEST_F(RealMl100kTest, Movie543TitleIsUtf8) {
   EXPECT_EQ(movie.year, 1995);
 }
 
+TEST_F(RealMl100kTest, YearComesFromTitleNotReleaseDate) {
+  const Movie& movie = dataset().movies[180];
+  EXPECT_EQ(movie.id, 181);
+  EXPECT_EQ(movie.title, "Return of the Jedi (1983)");
+  EXPECT_EQ(movie.year, 1983);  // u.item's release date is 14-Mar-1997.
+}
+
 TEST_F(RealMl100kTest, Movie267HasNoData) {
   const Movie& movie = dataset().movies[266];
   EXPECT_EQ(movie.id, 267);
