@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
@@ -44,6 +45,21 @@ int main(int argc, char** argv) {
   } catch (const CLI::RuntimeError& e) {
     // A command stopped by a signal exits 128 + the signal number, as shells report it.
     return e.get_exit_code();
+  } catch (const CLI::RequiredError& e) {
+    // CLI11 reports a mistyped command as a missing one, so name the word it did not know.
+    CLI::App* command = &app;
+    std::string path = "recsys";
+    while (!command->get_subcommands().empty()) {
+      command = command->get_subcommands().front();
+      path += " " + command->get_name();
+    }
+    const std::vector<std::string> extras = command->remaining();
+    if (!extras.empty()) {
+      std::cerr << "unknown command \"" << extras.front() << "\": run " << path
+                << " --help for the list of commands\n";
+      return kUsageError;
+    }
+    return app.exit(e) == 0 ? 0 : kUsageError;
   } catch (const CLI::ParseError& e) {
     // --help and --version exit 0; an invalid command line exits kUsageError, not CLI11's code.
     return app.exit(e) == 0 ? 0 : kUsageError;

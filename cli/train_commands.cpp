@@ -221,6 +221,11 @@ void run_train_command(const CLI::App& train, TrainCommandOptions& o) {
   if (o.no_tracking && o.tracking.register_model) {
     throw Error("--register needs MLflow tracking: drop --no-tracking");
   }
+  if (o.tracking.register_model && o.run.out.empty()) {
+    throw Error(
+        "--register needs --out: name the model directory to write and register, such "
+        "as --out models/als");
+  }
   if (!o.no_tracking) {
     observer = tracking::make_mlflow_training_observer(o.tracking);
   }
