@@ -83,6 +83,9 @@ bool RecommendationApi::ready() const {
 
 std::shared_ptr<const ServedModel> RecommendationApi::require_model() const {
   auto model = models_.current();
+  if (!model && !pool_.database_reachable()) {
+    throw service_unavailable(kDatabaseUnavailableMessage);
+  }
   if (!model) {
     throw service_unavailable(
         "no model is loaded yet: publish one with `recsys publish`; the service picks it up "
@@ -271,6 +274,7 @@ void RecommendationApi::similar_movies(const httplib::Request& request, httplib:
   write_json(
       response, 200,
       {{"movie_id", movie_id}, {"model", model_reference(*model)}, {"items", items_json(items)}});
+  metrics_.inference_duration.series({"total"}).observe(seconds_since(total_start));
 }
 
 void RecommendationApi::readiness(httplib::Response& response) {

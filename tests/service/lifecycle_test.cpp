@@ -294,6 +294,9 @@ TEST(ServiceLifecycle, StartsWithoutDatabaseAndBecomesReady) {
   ASSERT_TRUE(recommendation);
   EXPECT_EQ(recommendation->status, 503);
   EXPECT_EQ(json::parse(recommendation->body)["error"]["code"], "service_unavailable");
+  // The cause is the database, not a missing publication.
+  EXPECT_NE(recommendation->body.find("the database is unavailable"), std::string::npos)
+      << recommendation->body;
   auto model = service.client()->Get("/model");
   ASSERT_TRUE(model);
   EXPECT_EQ(model->status, 503);

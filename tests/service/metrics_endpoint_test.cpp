@@ -100,6 +100,19 @@ TEST_F(MetricsEndpoint, FoldInStagesAreTimed) {
   }
 }
 
+TEST_F(MetricsEndpoint, SimilarMoviesTimeRetrieveAndTotal) {
+  auto before = scrape();
+  auto result = service_->client()->Get("/movies/1/similar?k=3");
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200) << result->body;
+  auto after = scrape();
+  for (const char* stage : {"retrieve", "total"}) {
+    std::string series =
+        std::string("recommender_inference_duration_seconds_count{stage=\"") + stage + "\"}";
+    EXPECT_EQ(sample(after, series), std::max(sample(before, series), 0.0) + 1) << stage;
+  }
+}
+
 TEST_F(MetricsEndpoint, UnknownPathsShareOneRouteLabel) {
   auto http = service_->client();
   ASSERT_EQ(http->Get("/random/path/one")->status, 404);
