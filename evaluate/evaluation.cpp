@@ -131,7 +131,8 @@ EvaluationResult evaluate(const Embeddings& embeddings, const std::vector<Rating
   result.k = options.k;
   result.test_ratings = static_cast<long>(test.size());
 
-  // Rating metrics over every test rating whose user and movie have embeddings.
+  // Rating metrics over every test rating whose user and movie have embeddings. A user without
+  // training ratings counts as unknown: the fit never updated the embedding of such a user.
   std::vector<UserTestSet> test_sets(user_count);
   std::vector<bool> in_test(user_count, false);
   std::unordered_map<std::int64_t, bool> unknown_users;
@@ -139,7 +140,11 @@ EvaluationResult evaluate(const Embeddings& embeddings, const std::vector<Rating
   double absolute_error = 0.0;
   long predicted = 0;
   for (const Rating& rating : test) {
-    const auto user = user_rows.find(rating.user_id);
+    auto user = user_rows.find(rating.user_id);
+    if (user != user_rows.end() &&
+        rated_in_training[static_cast<std::size_t>(user->second)].empty()) {
+      user = user_rows.end();
+    }
     const auto movie = movie_rows.find(rating.movie_id);
     if (user == user_rows.end() || movie == movie_rows.end()) {
       ++result.test_ratings_skipped;

@@ -23,9 +23,9 @@ struct EvaluationResult {
   int k = 10;
   long users_evaluated = 0;           // Users with at least one relevant test movie.
   long users_without_relevant = 0;    // Test users skipped: no test rating >= threshold.
-  long users_unknown = 0;             // Test users with no embedding (not in training).
+  long users_unknown = 0;             // Test users without training ratings or embedding.
   long test_ratings = 0;
-  long test_ratings_skipped = 0;      // Test ratings whose user or movie has no embedding.
+  long test_ratings_skipped = 0;      // Test ratings of unknown users or movies.
 
   nlohmann::json to_json() const;
 };

@@ -124,7 +124,8 @@ BiasedMfOptions BiasedMfOptions::from_json(const nlohmann::json& values) {
   HyperparameterReader reader("mf", values);
   BiasedMfOptions options;
   options.solver = reader.read_choice("solver", options.solver, {"gibbs", "als"});
-  options.factors = reader.read_int("factors", options.factors, 1, 4096);
+  // Two more dimensions hold the biases.
+  options.factors = reader.read_int("factors", options.factors, 1, kMaxEmbeddingDimension - 2);
   options.regularization =
       reader.read_double("regularization", options.regularization, 0.0, 1e9, true);
   options.bias_regularization =

@@ -9,6 +9,10 @@ namespace recsys {
 
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+// Largest embedding dimension a model may have, because pgvector's HNSW index on the vector
+// type accepts at most 2,000 dimensions (pgvector 0.8 README), and publish needs that index.
+inline constexpr int kMaxEmbeddingDimension = 2000;
+
 // User and movie embeddings of a trained model. The model's score for (user row u, movie
 // row i) is users.row(u).dot(movies.row(i)) for every model type: biases are folded into
 // extra dimensions, so an inner-product search ranks exactly as the model does.

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "train/run_description.hpp"
 
 namespace recsys {
 
@@ -72,7 +73,7 @@ double HyperparameterReader::read_double(const std::string& name, double default
     std::ostringstream range;
     range << (min_exclusive ? "greater than " : "from ") << min
           << (min_exclusive ? " and at most " : " to ") << max;
-    fail(name, value->dump() + " is out of range; use a value " + range.str());
+    fail(name, json_value_text(*value) + " is out of range; use a value " + range.str());
   }
   return number;
 }

@@ -198,7 +198,7 @@ float implicit_als_confidence(float rating, const ImplicitAlsOptions& options) {
 ImplicitAlsOptions ImplicitAlsOptions::from_json(const nlohmann::json& values) {
   HyperparameterReader reader("als", values);
   ImplicitAlsOptions options;
-  options.factors = reader.read_int("factors", options.factors, 1, 4096);
+  options.factors = reader.read_int("factors", options.factors, 1, kMaxEmbeddingDimension);
   options.regularization = reader.read_double("regularization", options.regularization, 0.0, 1e9);
   options.alpha = reader.read_double("alpha", options.alpha, 0.0, 1e9, true);
   options.confidence = reader.read_choice("confidence", options.confidence, {"linear", "log"});

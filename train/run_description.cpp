@@ -4,6 +4,7 @@
 
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <sstream>
 
@@ -12,6 +13,11 @@
 namespace recsys {
 
 std::string json_value_text(const nlohmann::json& value) {
+  if (value.is_number_float() && !std::isfinite(value.get<double>())) {
+    // JSON has no NaN or infinity (dump() writes null), so use Python's spelling, as MLflow does.
+    const double number = value.get<double>();
+    return std::isnan(number) ? "nan" : (number > 0 ? "inf" : "-inf");
+  }
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 

@@ -16,7 +16,8 @@ TrainingRunInfo describe_training_run(const TrainingRunOptions& options,
                                       const nlohmann::json& hyperparameters, const Dataset& dataset,
                                       const std::string& split);
 
-// Returns a JSON scalar as text: strings without quotes, numbers and booleans as JSON.
+// Returns a JSON scalar as text: strings without quotes, numbers and booleans as JSON, except
+// NaN and infinities, which are "nan", "inf" and "-inf".
 std::string json_value_text(const nlohmann::json& value);
 
 // Returns the current UTC time in ISO 8601, such as "2024-05-01T12:00:00Z".

@@ -32,6 +32,21 @@ Rating rating(std::int64_t user, std::int64_t movie, float value) {
   return Rating{user, movie, value, 0};
 }
 
+// Gives each of `users` one training rating, of an added movie (id 1000) that scores below
+// every other, so the users count as known and the rankings stay as they were.
+std::vector<Rating> train_on_extra_movie(Embeddings& embeddings,
+                                         const std::vector<std::int64_t>& users) {
+  const Eigen::Index row = embeddings.movies.rows();
+  embeddings.movies.conservativeResize(row + 1, Eigen::NoChange);
+  embeddings.movies.row(row).setConstant(-1000.0F);
+  embeddings.movie_ids.push_back(1000);
+  std::vector<Rating> train;
+  for (std::int64_t user : users) {
+    train.push_back(rating(user, 1000, 1));
+  }
+  return train;
+}
+
 // Movies 10..14 score 5, 4, 3, 2, 1. The user rated movie 10 in training, so the ranking is
 // 11, 12, 13, 14. Relevant test movies: 11 and 13. With K = 2 the top is 11, 12: one hit.
 TEST(Evaluation, HandComputedCase) {
@@ -58,12 +73,13 @@ TEST(Evaluation, HandComputedCase) {
 
 TEST(Evaluation, RecallDividesByMinOfKAndRelevant) {
   // Three relevant movies and K = 2: a perfect top 2 has recall 1, not 2/3.
-  const auto embeddings = make_embeddings({1}, {1.0F}, {1, 2, 3, 4}, {4, 3, 2, 1});
+  auto embeddings = make_embeddings({1}, {1.0F}, {1, 2, 3, 4}, {4, 3, 2, 1});
+  const std::vector<Rating> train = train_on_extra_movie(embeddings, {1});
   const std::vector<Rating> test = {rating(1, 1, 5), rating(1, 2, 5), rating(1, 3, 5)};
   EvaluationOptions options;
   options.k = 2;
 
-  const EvaluationResult result = evaluate(embeddings, {}, test, options);
+  const EvaluationResult result = evaluate(embeddings, train, test, options);
 
   EXPECT_NEAR(result.metrics.at("recall_at_2"), 1.0, 1e-12);
   EXPECT_NEAR(result.metrics.at("ndcg_at_2"), 1.0, 1e-12);
@@ -73,12 +89,13 @@ TEST(Evaluation, RecallDividesByMinOfKAndRelevant) {
 
 TEST(Evaluation, AveragePrecisionUsesPrecisionAtEachHit) {
   // Ranking 1, 2, 3, 4 with relevant movies 2 and 4 at K = 4: AP = (1/2 + 2/4) / 2.
-  const auto embeddings = make_embeddings({1}, {1.0F}, {1, 2, 3, 4}, {4, 3, 2, 1});
+  auto embeddings = make_embeddings({1}, {1.0F}, {1, 2, 3, 4}, {4, 3, 2, 1});
+  const std::vector<Rating> train = train_on_extra_movie(embeddings, {1});
   const std::vector<Rating> test = {rating(1, 2, 4), rating(1, 4, 4)};
   EvaluationOptions options;
   options.k = 4;
 
-  const EvaluationResult result = evaluate(embeddings, {}, test, options);
+  const EvaluationResult result = evaluate(embeddings, train, test, options);
 
   EXPECT_NEAR(result.metrics.at("map_at_4"), 0.5, 1e-12);
   const double dcg = 1.0 / std::log2(3.0) + 1.0 / std::log2(5.0);
@@ -88,23 +105,25 @@ TEST(Evaluation, AveragePrecisionUsesPrecisionAtEachHit) {
 
 TEST(Evaluation, TiesGoToLowerMovieId) {
   // Every movie scores the same; the top 1 must be the lowest id, 7, which is relevant.
-  const auto embeddings = make_embeddings({1}, {1.0F}, {9, 7, 8}, {1, 1, 1});
+  auto embeddings = make_embeddings({1}, {1.0F}, {9, 7, 8}, {1, 1, 1});
+  const std::vector<Rating> train = train_on_extra_movie(embeddings, {1});
   const std::vector<Rating> test = {rating(1, 7, 5)};
   EvaluationOptions options;
   options.k = 1;
 
-  const EvaluationResult result = evaluate(embeddings, {}, test, options);
+  const EvaluationResult result = evaluate(embeddings, train, test, options);
 
   EXPECT_NEAR(result.metrics.at("hit_rate_at_1"), 1.0, 1e-12);
 }
 
 TEST(Evaluation, SkipsAndCountsUsersWithoutRelevantMovies) {
-  const auto embeddings = make_embeddings({1, 2}, {1.0F, 1.0F}, {1, 2}, {2, 1});
+  auto embeddings = make_embeddings({1, 2}, {1.0F, 1.0F}, {1, 2}, {2, 1});
+  const std::vector<Rating> train = train_on_extra_movie(embeddings, {1, 2});
   const std::vector<Rating> test = {rating(1, 1, 5), rating(2, 1, 3), rating(3, 1, 5)};
   EvaluationOptions options;
   options.k = 1;
 
-  const EvaluationResult result = evaluate(embeddings, {}, test, options);
+  const EvaluationResult result = evaluate(embeddings, train, test, options);
 
   EXPECT_EQ(result.users_evaluated, 1);
   EXPECT_EQ(result.users_without_relevant, 1);
@@ -114,16 +133,32 @@ TEST(Evaluation, SkipsAndCountsUsersWithoutRelevantMovies) {
 }
 
 TEST(Evaluation, ConfigurableRelevanceThreshold) {
-  const auto embeddings = make_embeddings({1}, {1.0F}, {1, 2}, {2, 1});
+  auto embeddings = make_embeddings({1}, {1.0F}, {1, 2}, {2, 1});
+  const std::vector<Rating> train = train_on_extra_movie(embeddings, {1});
   const std::vector<Rating> test = {rating(1, 1, 3)};
   EvaluationOptions options;
   options.k = 1;
   options.relevance_threshold = 3.0F;
 
-  const EvaluationResult result = evaluate(embeddings, {}, test, options);
+  const EvaluationResult result = evaluate(embeddings, train, test, options);
 
   EXPECT_EQ(result.users_evaluated, 1);
   EXPECT_EQ(result.users_without_relevant, 0);
+}
+
+TEST(Evaluation, UsersWithoutTrainingRatingsAreUnknown) {
+  // User 2 has an embedding but no training rating, so the fit never trained it.
+  auto embeddings = make_embeddings({1, 2}, {1.0F, 1.0F}, {1, 2}, {2, 1});
+  const std::vector<Rating> train = train_on_extra_movie(embeddings, {1});
+  const std::vector<Rating> test = {rating(1, 1, 5), rating(2, 1, 5)};
+  EvaluationOptions options;
+  options.k = 1;
+
+  const EvaluationResult result = evaluate(embeddings, train, test, options);
+
+  EXPECT_EQ(result.users_evaluated, 1);
+  EXPECT_EQ(result.users_unknown, 1);
+  EXPECT_EQ(result.test_ratings_skipped, 1);
 }
 
 TEST(Evaluation, RejectsZeroK) {

@@ -231,7 +231,32 @@ TEST_F(TrainingRunTest, NanThresholdFailsBeforeLoading) {
     run_training(options_, nullptr);
     FAIL() << "accepted threshold nan";
   } catch (const Error& e) {
-    EXPECT_THAT(e.what(), HasSubstr("invalid relevance threshold"));
+    EXPECT_THAT(e.what(), HasSubstr("invalid relevance threshold nan"));
+  }
+}
+
+TEST_F(TrainingRunTest, DimensionAbovePgvectorLimitFailsBeforeLoading) {
+  options_.data = dir_.path() / "missing";
+  for (const auto& [model, factors] : {std::pair{"als", 2001}, std::pair{"mf", 1999}}) {
+    options_.model = model;
+    options_.hyperparameters = {{"factors", factors}};
+    try {
+      run_training(options_, nullptr);
+      FAIL() << model << " accepted " << factors << " factors";
+    } catch (const Error& e) {
+      EXPECT_THAT(e.what(), HasSubstr("factors")) << model;
+      EXPECT_THAT(e.what(), HasSubstr(std::to_string(factors))) << model;
+    }
+  }
+}
+
+TEST_F(TrainingRunTest, NanHyperparameterIsNamedInError) {
+  options_.hyperparameters = {{"alpha", std::nan("")}};
+  try {
+    run_training(options_, nullptr);
+    FAIL() << "accepted alpha nan";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("nan is out of range"));
   }
 }
 
