@@ -1,5 +1,6 @@
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
@@ -49,18 +50,30 @@ struct TrainCommandOptions {
   tracking::MlflowTrackingOptions tracking;
 };
 
-std::vector<std::string> split_list(const std::string& text) {
+// Splits --folds at commas; an empty or repeated split is an error.
+std::vector<std::string> split_folds(const std::string& text) {
   std::vector<std::string> parts;
+  if (text.empty()) {
+    return parts;
+  }
   std::string part;
   for (char c : text + ",") {
-    if (c == ',') {
-      if (!part.empty()) {
-        parts.push_back(part);
+    if (c != ',') {
+      if (c != ' ') {
+        part += c;
       }
-      part.clear();
-    } else if (c != ' ') {
-      part += c;
+      continue;
     }
+    if (part.empty()) {
+      throw Error("invalid --folds \"" + text +
+                  "\": it has an empty split; list splits such as u1,u2,u3,u4,u5");
+    }
+    if (std::find(parts.begin(), parts.end(), part) != parts.end()) {
+      throw Error("invalid --folds \"" + text + "\": split " + part +
+                  " appears twice; list each split once");
+    }
+    parts.push_back(part);
+    part.clear();
   }
   return parts;
 }
@@ -209,7 +222,7 @@ void register_trained_model(const tracking::MlflowTrainingObserver& observer,
 void run_train_command(const CLI::App& train, TrainCommandOptions& o) {
   o.run.data = o.data;
   o.run.split.invalid_lines = parse_invalid_line_policy(o.invalid_lines);
-  o.run.folds = split_list(o.folds);
+  o.run.folds = split_folds(o.folds);
   o.run.hyperparameters = collect_hyperparameters(train, o);
   if (o.run.out.empty() && o.run.folds.empty()) {
     throw Error("missing --out: name the model directory to write, such as --out models/als");

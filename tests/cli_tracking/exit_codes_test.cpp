@@ -35,11 +35,41 @@ TEST(ExitCodes, MistypedCommandIsNamed) {
   EXPECT_THAT(nested.output, HasSubstr("unknown command \"lst\": run recsys models --help"));
 }
 
+// CLI::Range alone lets NaN through; each option also rejects infinities and negatives.
+TEST(ExitCodes, NonFiniteFloatingPointOptionsExitTwo) {
+  TempDirectory temp;
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"serve", "--reload-interval"},
+        std::vector<std::string>{"db", "check-recall", "--min-recall"},
+        std::vector<std::string>{"register", "--run-id", "0123", "--timeout"}}) {
+    for (const std::string value : {"nan", "NaN", "inf", "-inf", "-1", "1e999"}) {
+      std::vector<std::string> arguments(command.begin(), command.end() - 1);
+      arguments.push_back(command.back() + "=" + value);
+      const ProcessResult result = run_recsys(arguments, temp.path());
+      EXPECT_EQ(result.exit_code, 2) << command.back() << " " << value << ": " << result.output;
+      EXPECT_THAT(result.output, HasSubstr(command.back()));
+      EXPECT_THAT(result.output, HasSubstr("Value " + value + " is not a finite number in"));
+    }
+  }
+}
+
 TEST(ExitCodes, ReportedErrorExitsOne) {
   TempDirectory temp;
   const ProcessResult result =
       run_recsys({"data", "info", "--data", (temp.path() / "missing").string()}, temp.path());
   EXPECT_EQ(result.exit_code, 1) << result.output;
+}
+
+TEST(ExitCodes, RepeatedOrEmptyFoldsAreRejected) {
+  TempDirectory temp;
+  const ProcessResult repeated =
+      run_recsys({"train", "--no-tracking", "--folds", "u1,u1"}, temp.path());
+  EXPECT_EQ(repeated.exit_code, 1) << repeated.output;
+  EXPECT_THAT(repeated.output, HasSubstr("split u1 appears twice"));
+
+  const ProcessResult empty = run_recsys({"train", "--no-tracking", "--folds", ","}, temp.path());
+  EXPECT_EQ(empty.exit_code, 1) << empty.output;
+  EXPECT_THAT(empty.output, HasSubstr("it has an empty split"));
 }
 
 }  // namespace
