@@ -2,6 +2,7 @@
 
 #include <array>
 #include <bit>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <regex>
@@ -53,9 +54,26 @@ void write_array(const std::filesystem::path& file, const NpyArray<T>& array, co
   }
 }
 
+// Parses one dimension of the header's shape, which the regular expression limits to digits.
+std::int64_t parse_dimension(const std::string& file, const std::string& text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    throw InputError(file, 0,
+                     "shape dimension " + text +
+                         " does not fit in a 64-bit integer: the header is corrupt; write the "
+                         "array again");
+  }
+  return value;
+}
+
 template <typename T>
 NpyArray<T> read_array(const std::filesystem::path& file, const std::string& expected_descr) {
   const std::string name = file.string();
+  std::error_code error;
+  if (std::filesystem::is_directory(file, error)) {
+    throw InputError(name, 0, "is a directory: expected a .npy file");
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     throw InputError(name, 0, "cannot open the file: check that it exists and is readable");
@@ -100,13 +118,23 @@ NpyArray<T> read_array(const std::filesystem::path& file, const std::string& exp
     throw InputError(name, 0, "expected a two-dimensional shape in header " + header);
   }
   NpyArray<T> array;
-  array.rows = std::stoll(match[1]);
-  array.columns = std::stoll(match[2]);
+  array.rows = parse_dimension(name, match[1].str());
+  array.columns = parse_dimension(name, match[2].str());
+  std::int64_t expected_bytes_signed = 0;
+  if (__builtin_mul_overflow(array.rows, array.columns, &expected_bytes_signed) ||
+      __builtin_mul_overflow(expected_bytes_signed, static_cast<std::int64_t>(sizeof(T)),
+                             &expected_bytes_signed)) {
+    throw InputError(
+        name, 0,
+        "shape (" + match[1].str() + ", " + match[2].str() +
+            ") needs more bytes than a file can have: the header is corrupt; write the "
+            "array again");
+  }
 
   const auto data_start = in.tellg();
   in.seekg(0, std::ios::end);
   const auto data_bytes = static_cast<std::uint64_t>(in.tellg() - data_start);
-  const auto expected_bytes = static_cast<std::uint64_t>(array.rows) * array.columns * sizeof(T);
+  const auto expected_bytes = static_cast<std::uint64_t>(expected_bytes_signed);
   if (data_bytes != expected_bytes) {
     throw InputError(name, 0,
                      "expected " + std::to_string(expected_bytes) + " data bytes for shape (" +

@@ -184,6 +184,11 @@ void check_score_range(const EmbeddingFile& users, const EmbeddingFile& movies) 
 
 ModelDirectory read_model_for_publish(const fs::path& directory) {
   const fs::path model_json = directory / "model.json";
+  std::error_code error;
+  if (fs::is_directory(model_json, error)) {
+    throw InputError(model_json.string(), 0,
+                     "is a directory: expected the model's JSON metadata; train the model again");
+  }
   std::ifstream in(model_json);
   // An unreadable or malformed file is left to read_model_directory, which reports it.
   nlohmann::json metadata = in ? nlohmann::json::parse(in, nullptr, false) : nlohmann::json();

@@ -190,16 +190,23 @@ host    all       all             ::1/128       scram-sha-256
 EOF
 }
 
-# Creates the role, the database and the vector extension unless they exist.
+# Creates the role, the database and the vector extension unless they exist. The password
+# reaches psql on stdin: a command-line argument is readable by every local user in /proc.
 create_database() {
   local password
   password=$(cat "$password_file")
-  superuser_psql -d postgres -v role="$role" -v password="$password" <<'EOF'
+  # Inside '...' psql reads a backslash as an escape, so both \ and ' get one.
+  password=${password//\\/\\\\}
+  password=${password//\'/\\\'}
+  {
+    printf '\\set password '\''%s'\''\n' "$password"
+    cat <<'EOF'
 SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'role', :'password')
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'role', :'role')
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'role') \gexec
 EOF
+  } | superuser_psql -d postgres -v role="$role"
   superuser_psql -d "$database" -c "SET client_min_messages = warning" \
     -c "CREATE EXTENSION IF NOT EXISTS vector"
 }

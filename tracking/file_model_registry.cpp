@@ -96,8 +96,8 @@ Tags read_tags(const fs::path& directory) {
   return tags;
 }
 
-long version_number(const ModelVersion& version) {
-  return std::stol(version.version);
+long number_of(const ModelVersion& version) {
+  return version_number(version.version, "the model registry");
 }
 
 }  // namespace
@@ -192,6 +192,7 @@ std::optional<ModelVersion> FileModelRegistry::read_version(const fs::path& dire
   ModelVersion version;
   version.name = yaml_text(meta, "name");
   version.version = yaml_text(meta, "version");
+  version_number(version.version, (directory / kMetaFile).string());
   version.creation_timestamp = yaml_number(meta, "creation_timestamp");
   version.last_updated_timestamp = yaml_number(meta, "last_updated_timestamp");
   version.current_stage = yaml_text(meta, "current_stage");
@@ -228,7 +229,7 @@ void FileModelRegistry::write_version_meta(const fs::path& directory, const Mode
       .set_null("status_message")
       .set_string("storage_location", storage_location)
       .set_null("user_id")
-      .set_int("version", std::stoll(version.version));
+      .set_int("version", number_of(version));
   write_file_atomically(directory / kMetaFile, meta.dump());
 }
 
@@ -241,7 +242,7 @@ ModelVersion FileModelRegistry::create_model_version(const std::string& name,
     for (const auto& entry : fs::directory_iterator(model)) {
       const std::string directory = entry.path().filename().string();
       if (entry.is_directory() && directory.starts_with("version-")) {
-        next = std::max(next, std::stol(directory.substr(8)) + 1);
+        next = std::max(next, version_number(directory.substr(8), entry.path().string()) + 1);
       }
     }
 
@@ -326,7 +327,7 @@ std::vector<ModelVersion> FileModelRegistry::search_model_versions(const std::st
     }
   }
   std::sort(versions.begin(), versions.end(), [](const ModelVersion& a, const ModelVersion& b) {
-    return a.name != b.name ? a.name < b.name : version_number(a) > version_number(b);
+    return a.name != b.name ? a.name < b.name : number_of(a) > number_of(b);
   });
   return versions;
 }

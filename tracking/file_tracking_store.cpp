@@ -3,8 +3,11 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <tuple>
 
@@ -88,13 +91,35 @@ std::vector<std::string> relative_files(const fs::path& directory) {
   return names;
 }
 
+// Parses a whole field as a 64-bit integer; empty when it is not one or does not fit.
+std::optional<std::int64_t> parse_metric_integer(const std::string& text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// Parses a whole field as a double, accepting "nan", "inf" and "-inf" as Python writes them.
+std::optional<double> parse_metric_value(const std::string& text) {
+  char* end = nullptr;
+  const double value = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
 // The value MLflow reports for a metric: the last line by (step, timestamp, value).
 double latest_metric_value(const fs::path& file) {
-  std::ifstream in(file);
+  std::istringstream in(read_text_file(file));
   std::string line;
+  long line_number = 0;
   bool found = false;
   std::tuple<std::int64_t, std::int64_t, double> best{};
   while (std::getline(in, line)) {
+    ++line_number;
     std::istringstream fields(line);
     std::string timestamp_text;
     std::string value_text;
@@ -103,10 +128,26 @@ double latest_metric_value(const fs::path& file) {
     if (timestamp_text.empty() || value_text.empty()) {
       continue;
     }
-    const std::int64_t timestamp = std::stoll(timestamp_text);
-    const double value = std::strtod(value_text.c_str(), nullptr);
-    const std::int64_t step = step_text.empty() ? 0 : std::stoll(step_text);
-    const auto candidate = std::make_tuple(step, timestamp, value);
+    const auto bad_field = [&](const char* field, const std::string& text, const char* expected) {
+      return InputError(file.string(), line_number,
+                        std::string(field) + " '" + text + "' is not " + expected +
+                            ": expected lines 'TIMESTAMP VALUE STEP' as MLflow writes them; fix "
+                            "or delete the line");
+    };
+    const std::int64_t timestamp = parse_metric_integer(timestamp_text).value_or(-1);
+    if (timestamp < 0) {
+      throw bad_field("timestamp", timestamp_text, "a non-negative integer of milliseconds");
+    }
+    const std::optional<double> value = parse_metric_value(value_text);
+    if (!value) {
+      throw bad_field("value", value_text, "a number");
+    }
+    const std::optional<std::int64_t> step =
+        step_text.empty() ? std::optional<std::int64_t>(0) : parse_metric_integer(step_text);
+    if (!step) {
+      throw bad_field("step", step_text, "an integer");
+    }
+    const auto candidate = std::make_tuple(*step, timestamp, *value);
     if (!found || candidate > best) {
       best = candidate;
       found = true;

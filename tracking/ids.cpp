@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -110,6 +111,19 @@ std::string utc_time_compact_string() {
   std::array<char, 32> text{};
   const std::size_t length = std::strftime(text.data(), text.size(), "%Y%m%d-%H%M%S", &parts);
   return std::string(text.data(), length);
+}
+
+long version_number(const std::string& version, const std::string& where) {
+  long number = 0;
+  const auto [end, error] =
+      std::from_chars(version.data(), version.data() + version.size(), number);
+  if (version.empty() || error != std::errc() || end != version.data() + version.size() ||
+      number < 1) {
+    throw Error("model version '" + version + "' in " + where +
+                " is not a positive integer: MLflow numbers versions 1, 2, 3, ...; fix or remove "
+                "that version");
+  }
+  return number;
 }
 
 }  // namespace recsys::tracking

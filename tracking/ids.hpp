@@ -16,6 +16,10 @@ std::string random_experiment_id();
 // directories this way.
 std::string md5_hex(const std::string& first, const std::string& second);
 
+// The number of a registered model version ("3"). Throws recsys::Error naming the value and
+// `where` it came from (a file or a server) when it is not a positive decimal integer.
+long version_number(const std::string& version, const std::string& where);
+
 // Milliseconds since the Unix epoch.
 std::int64_t now_milliseconds();
 

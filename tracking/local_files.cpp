@@ -97,6 +97,10 @@ void append_line(const fs::path& file, const std::string& line) {
 }
 
 std::string read_text_file(const fs::path& file) {
+  std::error_code error;
+  if (fs::is_directory(file, error)) {
+    throw Error("cannot read " + file.string() + ": it is a directory, expected a file");
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     throw Error("cannot read " + file.string() + ": the file is missing or unreadable");

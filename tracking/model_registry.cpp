@@ -1,6 +1,7 @@
 #include "tracking/model_registry.hpp"
 
 #include "tracking/file_model_registry.hpp"
+#include "tracking/ids.hpp"
 #include "tracking/rest_model_registry.hpp"
 
 namespace recsys::tracking {
@@ -36,7 +37,8 @@ std::optional<ModelVersion> find_version_of_run(ModelRegistry& registry, const s
                          without_trailing_slashes(version.source) == expected_source &&
                          version.status != ModelVersionStatus::kFailedRegistration &&
                          version.current_stage != kDeletedStage;
-    if (matches && (!newest || std::stol(version.version) > std::stol(newest->version))) {
+    if (matches && (!newest || version_number(version.version, "the model registry") >
+                                   version_number(newest->version, "the model registry"))) {
       newest = std::move(version);
     }
   }

@@ -51,16 +51,38 @@ PromotionDecision decide_promotion(const PromotionCandidate& candidate,
                                    const std::optional<PromotionCandidate>& champion,
                                    const std::string& metric, bool force) {
   const std::string name = "version " + candidate.version;
+  const auto finite = [](const std::optional<double>& value) {
+    return value && std::isfinite(*value);
+  };
+  if (champion && champion->version == candidate.version) {
+    return {true, name + " is the champion already"};
+  }
+  // A NaN or infinite score means a broken evaluation; promoting it would also leave no
+  // value to compare later versions with, so not even --force-promotion promotes it.
+  if (candidate.metric_value && !finite(candidate.metric_value)) {
+    return {false, name + " is not promoted: its " + metric + " is " +
+                       format_digits(*candidate.metric_value, kMessageDigits) +
+                       ", not a finite number; check its evaluation and register it again"};
+  }
   if (!champion) {
     return {true, name + " becomes champion: no version has the alias yet"};
-  }
-  if (champion->version == candidate.version) {
-    return {true, name + " is the champion already"};
   }
   const std::string champion_name = "champion version " + champion->version;
   if (force) {
     return {true, name + " replaces " + champion_name + " because --force-promotion was given (" +
                       metric + " " + versus(candidate.metric_value, champion->metric_value) + ")"};
+  }
+  if (!finite(champion->metric_value)) {
+    const std::string held = champion->metric_value
+                                 ? "is " + format_digits(*champion->metric_value, kMessageDigits)
+                                 : std::string("is missing");
+    if (finite(candidate.metric_value)) {
+      return {true, name + " replaces " + champion_name + ": the champion's " + metric + " " +
+                        held + ", so any finite value beats it, and " + name + " has " +
+                        format_digits(*candidate.metric_value, kMessageDigits)};
+    }
+    return {false, "keeping " + champion_name + ": neither it nor " + name + " has a " + metric +
+                       " value to compare; pass --force-promotion to promote anyway"};
   }
   if (candidate.dataset_fingerprint != champion->dataset_fingerprint ||
       candidate.split != champion->split) {
@@ -70,11 +92,7 @@ PromotionDecision decide_promotion(const PromotionCandidate& candidate,
                 " on " + candidate.dataset_fingerprint + " split '" + candidate.split +
                 "', so their metrics are not comparable; pass --force-promotion to promote anyway"};
   }
-  if (!champion->metric_value || std::isnan(*champion->metric_value)) {
-    return {false, "keeping " + champion_name + ": it has no " + metric +
-                       " value to compare with; pass --force-promotion to promote anyway"};
-  }
-  if (!candidate.metric_value || std::isnan(*candidate.metric_value)) {
+  if (!candidate.metric_value) {
     return {false, "keeping " + champion_name + ": " + name + " has no " + metric + " value"};
   }
 

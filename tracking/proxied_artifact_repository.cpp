@@ -1,6 +1,7 @@
 #include "tracking/proxied_artifact_repository.hpp"
 
 #include "core/error.hpp"
+#include "tracking/rest_tracking_store.hpp"
 
 namespace recsys::tracking {
 
@@ -99,9 +100,7 @@ std::vector<FileInfo> ProxiedArtifactRepository::list_artifacts(const std::strin
     info.path = directory.empty() ? base : directory + "/" + base;
     info.is_dir = entry.value("is_dir", false);
     if (entry.contains("file_size")) {
-      const auto& size = entry.at("file_size");
-      info.file_size =
-          size.is_string() ? std::stoll(size.get<std::string>()) : size.get<std::int64_t>();
+      info.file_size = int64_from_json(entry.at("file_size"));
     }
     files.push_back(info);
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "tracking/ids.hpp"
 #include "tracking/mlflow_error.hpp"
 #include "tracking/rest_tracking_store.hpp"
 
@@ -66,7 +67,9 @@ RegisteredModel registered_model_from_json(const nlohmann::json& json) {
 
 void sort_newest_first(std::vector<ModelVersion>& versions) {
   std::sort(versions.begin(), versions.end(), [](const ModelVersion& a, const ModelVersion& b) {
-    return a.name != b.name ? a.name < b.name : std::stol(a.version) > std::stol(b.version);
+    return a.name != b.name ? a.name < b.name
+                            : version_number(a.version, "an MLflow response") >
+                                  version_number(b.version, "an MLflow response");
   });
 }
 

@@ -19,8 +19,57 @@ class NpyTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(directory_); }
 
+  // Writes a version 1.0 file whose header declares `shape` and that carries `data_bytes` zero
+  // bytes of data, to test headers the writer never produces.
+  fs::path write_with_shape(const std::string& shape, std::size_t data_bytes) {
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+    header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+    header.push_back('\n');
+    const fs::path file = directory_ / "shape.npy";
+    std::ofstream out(file, std::ios::binary);
+    out << "\x93NUMPY" << '\x01' << '\x00' << static_cast<char>(header.size() & 0xFF)
+        << static_cast<char>(header.size() >> 8) << header << std::string(data_bytes, '\0');
+    return file;
+  }
+
+  // Returns the message of the InputError that reading `file` throws, or fails the test.
+  static std::string read_error(const fs::path& file) {
+    try {
+      read_npy_float32(file);
+    } catch (const InputError& error) {
+      return error.what();
+    }
+    ADD_FAILURE() << "reading " << file << " did not throw InputError";
+    return {};
+  }
+
   fs::path directory_;
 };
+
+TEST_F(NpyTest, RejectsDimensionTooLargeForInteger) {
+  const std::string message = read_error(write_with_shape("(99999999999999999999, 64)", 0));
+  EXPECT_NE(message.find("shape.npy"), std::string::npos) << message;
+  EXPECT_NE(message.find("99999999999999999999"), std::string::npos) << message;
+}
+
+TEST_F(NpyTest, RejectsShapeWhoseSizeOverflows) {
+  const std::string message = read_error(write_with_shape("(4611686018427387904, 1)", 0));
+  EXPECT_NE(message.find("shape.npy"), std::string::npos) << message;
+  EXPECT_NE(message.find("4611686018427387904"), std::string::npos) << message;
+}
+
+TEST_F(NpyTest, ReadsHandWrittenHeader) {
+  const NpyArray<float> read = read_npy_float32(write_with_shape("(2, 3)", 24));
+  EXPECT_EQ(read.rows, 2);
+  EXPECT_EQ(read.columns, 3);
+  EXPECT_EQ(read.values, std::vector<float>(6, 0.0F));
+}
+
+TEST_F(NpyTest, RejectsDirectory) {
+  fs::create_directories(directory_ / "dir.npy");
+  const std::string message = read_error(directory_ / "dir.npy");
+  EXPECT_NE(message.find("dir.npy"), std::string::npos) << message;
+}
 
 TEST_F(NpyTest, Float32RoundTrip) {
   NpyArray<float> array{2, 3, {1.5F, -2.0F, 3.25F, 0.0F, 1e-7F, 42.0F}};

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <string>
@@ -94,6 +96,45 @@ TEST_F(LocalDbPassword, StartOnTerminalHidesPassword) {
   EXPECT_NE(result.output.find("postgresql://recsys:***@127.0.0.1:"), std::string::npos)
       << result.output;
   EXPECT_EQ(result.output.find(password_), std::string::npos) << result.output;
+}
+
+// start runs psql for every command; a psql that logs its arguments shows that none of them
+// holds the password, which any local user could read in /proc/PID/cmdline.
+TEST_F(LocalDbPassword, StartKeepsPasswordOffPsqlCommandLine) {
+  namespace fs = std::filesystem;
+  std::string real = run_shell("ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1").output;
+  real.erase(real.find_last_not_of('\n') + 1);
+  const fs::path bin = fs::temp_directory_path() / ("local-db-argv-" + std::to_string(getpid()));
+  const fs::path log = bin / "psql-arguments.log";
+  fs::remove_all(bin);
+  fs::create_directories(bin);
+  for (const auto& program : fs::directory_iterator(real)) {
+    if (program.path().filename() != "psql") {
+      fs::create_symlink(program.path(), bin / program.path().filename());
+    }
+  }
+  std::ofstream(bin / "psql") << "#!/bin/sh\nprintf '%s\\n' \"$*\" >>" << log.string() << "\nexec "
+                              << real << "/psql \"$@\"\n";
+  std::ofstream(log) << "";
+  // The server user, not root, runs psql when the tests run as root.
+  fs::permissions(bin, fs::perms::all);
+  fs::permissions(bin / "psql", fs::perms::owner_all | fs::perms::group_read |
+                                    fs::perms::group_exec | fs::perms::others_read |
+                                    fs::perms::others_exec);
+  fs::permissions(log, fs::perms::all);
+
+  auto result =
+      run_shell(cluster_environment() + "RECSYS_PG_BIN=" + bin.string() + " " + kScript + " start");
+  std::ifstream in(log);
+  const std::string arguments((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+  fs::remove_all(bin);
+
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find(PostgresEnvironment::database_url() + "\n"), std::string::npos)
+      << result.output;
+  EXPECT_NE(arguments.find("-d postgres"), std::string::npos) << arguments;
+  EXPECT_EQ(arguments.find(password_), std::string::npos) << arguments;
 }
 
 }  // namespace

@@ -147,6 +147,20 @@ TEST_F(ModelChecksTest, ModelJsonTypeIsCheckedOnRead) {
   expect_nothing_written();
 }
 
+TEST_F(ModelChecksTest, ModelJsonThatIsDirectoryIsNamed) {
+  auto model = write_edited_model(work_directory_ / "directory", [](nlohmann::json&) {});
+  std::filesystem::remove(model / "model.json");
+  std::filesystem::create_directory(model / "model.json");
+  try {
+    db::read_model_for_publish(model);
+    FAIL() << "a model.json directory was accepted";
+  } catch (const InputError& error) {
+    EXPECT_EQ(error.file(), (model / "model.json").string());
+    EXPECT_NE(std::string(error.what()).find("is a directory"), std::string::npos) << error.what();
+  }
+  expect_nothing_written();
+}
+
 TEST_F(ModelChecksTest, NanEmbeddingNamesFileRowAndValue) {
   auto model = make_test_model({.seed = 2});
   model.embeddings.movies(5, 3) = std::numeric_limits<float>::quiet_NaN();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <regex>
 
@@ -178,6 +179,26 @@ TEST(FileTrackingStore, AppendsMetricLinesWithPythonFloats) {
   EXPECT_DOUBLE_EQ(read_back.metrics.at("train_loss"), 1.0);
   EXPECT_DOUBLE_EQ(read_back.metrics.at("odd"), 1e-5);
   EXPECT_DOUBLE_EQ(read_back.metrics.at("group/nested"), 2.0);
+}
+
+TEST(FileTrackingStore, MalformedMetricLineNamesFileAndLine) {
+  TempDirectory temp;
+  const fs::path root = temp.path() / "mlruns";
+  FileTrackingStore store(root);
+  const RunInfo run = store.create_run("0", "metrics", 1, {});
+  store.log_batch(run.run_id, {{"ndcg_at_10", 0.5, 1, 0}}, {}, {});
+  const fs::path file = root / "0" / run.run_id / "metrics" / "ndcg_at_10";
+  for (const std::string& line :
+       {"abc def ghi", "1 0.5 x", "1 0.5x 2", "99999999999999999999 1 1"}) {
+    std::ofstream(file) << "1 0.5 0\n" << line << "\n";
+    try {
+      store.get_run(run.run_id);
+      ADD_FAILURE() << "no error for metric line '" << line << "'";
+    } catch (const InputError& error) {
+      EXPECT_EQ(error.file(), file.string());
+      EXPECT_EQ(error.line(), 2);
+    }
+  }
 }
 
 TEST(FileTrackingStore, ParamsAreImmutable) {

@@ -68,12 +68,43 @@ TEST(Promotion, ForceOverridesEverything) {
           .promote);
 }
 
-TEST(Promotion, NanNeverWins) {
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_FALSE(
-      decide_promotion(candidate("2", nan), candidate("1", 0.1), "ndcg_at_10", false).promote);
-  EXPECT_FALSE(
-      decide_promotion(candidate("2", 0.5), candidate("1", nan), "ndcg_at_10", false).promote);
+TEST(Promotion, NonFiniteCandidateIsNeverPromoted) {
+  for (const double value :
+       {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+        -std::numeric_limits<double>::infinity()}) {
+    for (const bool force : {false, true}) {
+      const auto over_champion =
+          decide_promotion(candidate("2", value), candidate("1", 0.1), "ndcg_at_10", force);
+      EXPECT_FALSE(over_champion.promote) << value;
+      EXPECT_NE(over_champion.reason.find("not a finite number"), std::string::npos)
+          << over_champion.reason;
+      EXPECT_FALSE(
+          decide_promotion(candidate("1", value), std::nullopt, "ndcg_at_10", force).promote)
+          << value;
+    }
+  }
+}
+
+TEST(Promotion, FiniteCandidateReplacesChampionWithoutValue) {
+  const auto over_nan = decide_promotion(candidate("2", 0.05),
+                                         candidate("1", std::numeric_limits<double>::quiet_NaN()),
+                                         "ndcg_at_10", false);
+  EXPECT_TRUE(over_nan.promote);
+  EXPECT_NE(over_nan.reason.find("champion's ndcg_at_10 is nan"), std::string::npos)
+      << over_nan.reason;
+
+  PromotionCandidate missing = candidate("1", 0.0);
+  missing.metric_value.reset();
+  const auto over_missing = decide_promotion(candidate("2", 0.05), missing, "rmse", false);
+  EXPECT_TRUE(over_missing.promote);
+  EXPECT_NE(over_missing.reason.find("champion's rmse is missing"), std::string::npos)
+      << over_missing.reason;
+
+  PromotionCandidate no_value = candidate("2", 0.0);
+  no_value.metric_value.reset();
+  const auto neither = decide_promotion(no_value, missing, "rmse", false);
+  EXPECT_FALSE(neither.promote);
+  EXPECT_NE(neither.reason.find("neither"), std::string::npos) << neither.reason;
 }
 
 TEST(Promotion, MessageRoundsMetricValues) {

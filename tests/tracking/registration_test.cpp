@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <fstream>
 
 #include "core/error.hpp"
 #include "mock_mlflow_server.hpp"
@@ -93,6 +94,36 @@ TEST_F(FileRegistration, DifferentDataSetKeepsChampion) {
   EXPECT_FALSE(result.promoted);
   EXPECT_NE(result.reason.find("not comparable"), std::string::npos);
   EXPECT_EQ(champion(), "1");
+}
+
+TEST_F(FileRegistration, NanMetricAndNanChampion) {
+  const std::string run = train(0.25);
+  fs::path metric_file;
+  for (const auto& entry : fs::recursive_directory_iterator(temp_.path() / "mlruns")) {
+    if (entry.path().filename() == "ndcg_at_10" &&
+        entry.path().parent_path().parent_path().filename() == run) {
+      metric_file = entry.path();
+    }
+  }
+  ASSERT_FALSE(metric_file.empty());
+  std::ofstream(metric_file, std::ios::app) << "1 nan 99\n";
+
+  const RegistrationResult nan_run = register_model(options_for(uri(), run));
+  EXPECT_FALSE(nan_run.promoted);
+  EXPECT_NE(nan_run.reason.find("not a finite number"), std::string::npos) << nan_run.reason;
+  FileModelRegistry registry(temp_.path() / "mlruns");
+  EXPECT_THROW(registry.get_model_version_by_alias("movielens-recommender", "champion"), Error);
+
+  // A champion holding NaN, as an older release promoted, gives way to a finite value.
+  EXPECT_TRUE(register_model(options_for(uri(), train(0.2))).promoted);
+  const fs::path tag = temp_.path() / "mlruns" / "models" / "movielens-recommender" / "version-2" /
+                       "tags" / "metric.ndcg_at_10";
+  ASSERT_TRUE(fs::exists(tag));
+  std::ofstream(tag, std::ios::trunc) << "nan";
+  const RegistrationResult finite = register_model(options_for(uri(), train(0.1)));
+  EXPECT_TRUE(finite.promoted) << finite.reason;
+  EXPECT_NE(finite.reason.find("champion's ndcg_at_10 is nan"), std::string::npos) << finite.reason;
+  EXPECT_EQ(champion(), "3");
 }
 
 TEST_F(FileRegistration, ForcePromotesWorseVersion) {
