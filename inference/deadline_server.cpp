@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -19,6 +20,13 @@ using Clock = std::chrono::steady_clock;
 
 // The stream of the connection served on this worker thread, for request_timed_out().
 thread_local const DeadlineStream* current_stream = nullptr;
+// Set by close_after_response() while a request is handled on this worker thread.
+thread_local bool close_requested = false;
+
+// Bounds of drain_before_close(): enough for a client to read a response sent while it is
+// still writing, too little to hold a worker thread for long.
+constexpr std::chrono::milliseconds kDrainTime{1000};
+constexpr std::size_t kDrainBytes = 1024 * 1024;
 
 }  // namespace
 
@@ -53,6 +61,33 @@ bool DeadlineServer::request_timed_out() {
   return current_stream != nullptr && current_stream->timed_out();
 }
 
+bool DeadlineServer::request_head_too_large() {
+  return current_stream != nullptr && current_stream->head_too_large();
+}
+
+void DeadlineServer::close_after_response() {
+  close_requested = true;
+}
+
+void DeadlineServer::drain_before_close(socket_t socket) const {
+  ::shutdown(socket, SHUT_WR);
+  auto until = Clock::now() + kDrainTime;
+  std::array<char, 4096> discarded{};
+  for (std::size_t drained = 0; drained < kDrainBytes;) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+    pollfd descriptors[2] = {{socket, POLLIN, 0}, {shutdown_pipe_[0], POLLIN, 0}};
+    if (left.count() <= 0 || ::poll(descriptors, 2, static_cast<int>(left.count())) <= 0 ||
+        descriptors[1].revents != 0) {
+      return;
+    }
+    ssize_t count = ::recv(socket, discarded.data(), discarded.size(), MSG_DONTWAIT);
+    if (count <= 0) {
+      return;  // The client closed its side, or the connection failed.
+    }
+    drained += static_cast<std::size_t>(count);
+  }
+}
+
 bool DeadlineServer::wait_for_request(const DeadlineStream& stream) const {
   if (svr_sock_ == INVALID_SOCKET) {
     return false;  // Stopped: no new request on this connection.
@@ -84,23 +119,30 @@ bool DeadlineServer::process_and_close_socket(socket_t socket) {
     std::lock_guard lock(mutex_);
     connections_.insert(socket);
   }
-  DeadlineStream stream(socket, options_.timeouts);
+  DeadlineStream stream(socket, options_.timeouts, options_.max_head_bytes);
   current_stream = &stream;
 
   bool served = false;
+  bool rejected = false;
   for (std::size_t left = options_.keep_alive_max_requests; left > 0; --left) {
     if (!wait_for_request(stream)) {
       break;
     }
     stream.begin_request();
+    close_requested = false;
     bool connection_closed = false;
     served = process_request(stream, left == 1, connection_closed, nullptr);
-    if (!served || connection_closed || stream.timed_out()) {
+    rejected = close_requested || stream.head_too_large();
+    if (!served || connection_closed || stream.timed_out() || rejected) {
       break;
     }
   }
 
   current_stream = nullptr;
+  close_requested = false;
+  if (served && rejected) {
+    drain_before_close(socket);
+  }
   // Removed before close(), so close_connections() never shuts down a reused descriptor.
   {
     std::lock_guard lock(mutex_);

@@ -55,8 +55,9 @@ void numeric_address(socket_t socket, bool peer, std::string& ip, int& port) {
 
 }  // namespace
 
-DeadlineStream::DeadlineStream(socket_t socket, ConnectionTimeouts timeouts)
-    : socket_(socket), timeouts_(timeouts) {
+DeadlineStream::DeadlineStream(socket_t socket, ConnectionTimeouts timeouts,
+                               std::size_t max_head_bytes)
+    : socket_(socket), timeouts_(timeouts), max_head_bytes_(max_head_bytes) {
   begin_request();
 }
 
@@ -64,6 +65,33 @@ void DeadlineStream::begin_request() {
   request_deadline_ = Clock::now() + timeouts_.request;
   writing_ = false;
   timed_out_ = false;
+  head_bytes_ = 0;
+  in_head_ = true;
+  request_line_ended_ = false;
+  last_bytes_ = 0;
+  head_too_large_ = false;
+}
+
+std::size_t DeadlineStream::count_head_bytes(std::size_t count) {
+  // httplib splits lines at '\n' and ends the headers at the first line that is exactly
+  // "\r\n", so the head ends at the first "\n\r\n" after the request line began.
+  for (std::size_t i = 0; i < count; ++i) {
+    if (head_bytes_ == max_head_bytes_) {
+      head_too_large_ = true;
+      return i;
+    }
+    auto byte = static_cast<unsigned char>(buffer_[buffer_begin_ + i]);
+    ++head_bytes_;
+    last_bytes_ = ((last_bytes_ << 8) | byte) & 0xffffffU;
+    if (byte == '\n') {
+      if (request_line_ended_ && last_bytes_ == 0x0a0d0aU) {
+        in_head_ = false;
+        return i + 1;
+      }
+      request_line_ended_ = true;
+    }
+  }
+  return count;
 }
 
 bool DeadlineStream::wait_readable() const {
@@ -85,6 +113,14 @@ bool DeadlineStream::is_writable() const {
 
 ssize_t DeadlineStream::read(char* data, size_t size) {
   writing_ = false;
+  if (head_too_large_) {
+    if (!request_line_ended_ && size > 0) {
+      request_line_ended_ = true;
+      data[0] = '\n';
+      return 1;
+    }
+    return -1;
+  }
   if (!has_buffered_input()) {
     if (!wait_readable()) {
       return -1;
@@ -101,6 +137,12 @@ ssize_t DeadlineStream::read(char* data, size_t size) {
   }
 
   std::size_t count = std::min(size, buffer_end_ - buffer_begin_);
+  if (in_head_) {
+    count = count_head_bytes(count);
+    if (count == 0) {
+      return read(data, size);  // The limit is reached: fail as above.
+    }
+  }
   std::memcpy(data, buffer_.data() + buffer_begin_, count);
   buffer_begin_ += count;
   return static_cast<ssize_t>(count);

@@ -17,11 +17,14 @@ struct ConnectionTimeouts {
 };
 
 // cpp-httplib's Stream over a connected socket with a deadline for receiving each request and
-// one for sending each response. httplib's own stream bounds each read and write separately,
-// so a client that sends or reads one byte at a time could hold a worker thread forever.
+// one for sending each response, and a limit on the bytes of each request's head (request line
+// and headers). httplib's own stream bounds each read and write separately, so a client that
+// sends or reads one byte at a time could hold a worker thread forever, and httplib keeps
+// every header line in memory before any size check.
 class DeadlineStream : public httplib::Stream {
  public:
-  DeadlineStream(socket_t socket, ConnectionTimeouts timeouts);
+  // `max_head_bytes` bounds the request line plus the headers, line ends included.
+  DeadlineStream(socket_t socket, ConnectionTimeouts timeouts, std::size_t max_head_bytes);
 
   // Starts the clock of the next request; call before httplib reads it.
   void begin_request();
@@ -29,6 +32,10 @@ class DeadlineStream : public httplib::Stream {
   bool has_buffered_input() const { return buffer_begin_ < buffer_end_; }
   // True when the current request was not received within the timeouts.
   bool timed_out() const { return timed_out_; }
+  // True when the current request's head went past max_head_bytes. Reads then fail, except
+  // that an unfinished request line is first ended with a line feed, so that httplib parses
+  // what it has and responds with an error instead of closing without a response.
+  bool head_too_large() const { return head_too_large_; }
 
   bool is_readable() const override;
   bool is_writable() const override;
@@ -44,6 +51,9 @@ class DeadlineStream : public httplib::Stream {
 
   // Waits up to the read timeout, cut at the request deadline, for input.
   bool wait_readable() const;
+  // How many of the next `count` buffered bytes may be handed to httplib under the head limit;
+  // 0 once it is reached. Marks the end of the head when it is among them.
+  std::size_t count_head_bytes(std::size_t count);
 
   socket_t socket_;
   ConnectionTimeouts timeouts_;
@@ -51,6 +61,12 @@ class DeadlineStream : public httplib::Stream {
   Clock::time_point write_deadline_;
   bool writing_ = false;  // Set by the first write after a read; a read clears it.
   mutable bool timed_out_ = false;
+  std::size_t max_head_bytes_;
+  std::size_t head_bytes_ = 0;  // Bytes of the current request's head handed out so far.
+  bool in_head_ = true;         // False once the blank line after the headers was read.
+  bool request_line_ended_ = false;
+  unsigned last_bytes_ = 0;  // The last three head bytes, to spot "\n\r\n".
+  bool head_too_large_ = false;
   std::array<char, 4096> buffer_{};
   std::size_t buffer_begin_ = 0;
   std::size_t buffer_end_ = 0;

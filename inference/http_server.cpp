@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <cstdint>
 #include <exception>
+#include <optional>
 
 #include "core/error.hpp"
 #include "inference/api_error.hpp"
@@ -36,12 +39,43 @@ std::string method_label(const std::string& method) {
   return std::find(known.begin(), known.end(), method) != known.end() ? method : "other";
 }
 
-std::size_t header_bytes(const httplib::Request& request) {
-  std::size_t total = request.method.size() + request.target.size() + request.version.size() + 4;
-  for (const auto& [name, value] : request.headers) {
-    total += name.size() + value.size() + 4;  // ": " and CRLF.
+// The body length that the Content-Length headers of a request declare, once checked.
+struct DeclaredLength {
+  enum class Kind { kNone, kValid, kInvalid, kConflicting, kTooLarge } kind = Kind::kNone;
+  std::string value;  // The offending value, for the error message.
+};
+
+// Checks every Content-Length header before httplib reads the body. httplib takes "abc" as 0
+// and "-1" as a huge length, which it waits for even beyond the body limit. Of several
+// headers it uses the first, while a proxy in front may use another.
+DeclaredLength declared_length(const httplib::Request& request, std::size_t max_body_bytes) {
+  DeclaredLength declared;
+  std::optional<std::uint64_t> length;
+  auto [begin, end] = request.headers.equal_range("Content-Length");
+  for (auto it = begin; it != end; ++it) {
+    const std::string& text = it->second;
+    std::uint64_t value = 0;
+    auto [last, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    bool digits = !text.empty() && std::all_of(text.begin(), text.end(),
+                                               [](char c) { return c >= '0' && c <= '9'; });
+    if (digits && error == std::errc::result_out_of_range) {
+      return {DeclaredLength::Kind::kTooLarge, text};
+    }
+    if (!digits || error != std::errc() || last != text.data() + text.size()) {
+      return {DeclaredLength::Kind::kInvalid, text};
+    }
+    if (length && *length != value) {
+      return {DeclaredLength::Kind::kConflicting, text};
+    }
+    length = value;
   }
-  return total;
+  if (!length) {
+    return declared;
+  }
+  if (*length > max_body_bytes) {
+    return {DeclaredLength::Kind::kTooLarge, std::to_string(*length)};
+  }
+  return {DeclaredLength::Kind::kValid, std::to_string(*length)};
 }
 
 // Code and message of an error status that the HTTP library set without a body.
@@ -70,6 +104,7 @@ ConnectionOptions connection_options(const HttpServerOptions& options) {
   connection.timeouts.write = options.write_timeout;
   connection.keep_alive_timeout = options.keep_alive_timeout;
   connection.keep_alive_max_requests = static_cast<std::size_t>(options.keep_alive_max_requests);
+  connection.max_head_bytes = options.max_header_bytes;
   return connection;
 }
 
@@ -127,11 +162,25 @@ void HttpServer::configure() {
         current_request.active = true;
         current_request.start = std::chrono::steady_clock::now();
         current_request.route = router_.route_label(request.method, request.path);
-        if (header_bytes(request) > options_.max_header_bytes) {
-          write_error(
-              response, 431, "headers_too_large",
-              "the request headers exceed " + std::to_string(options_.max_header_bytes) + " bytes");
-          // The body, if any, is not read, so the connection cannot carry another request.
+        // Every rejection below leaves the body unread, so the connection cannot carry another
+        // request: "Connection: close" makes the post-routing handler close it.
+        auto length = declared_length(request, options_.max_body_bytes);
+        if (length.kind == DeclaredLength::Kind::kTooLarge) {
+          write_error(response, 413, "payload_too_large",
+                      "Content-Length " + loggable_target(length.value) + " exceeds " +
+                          std::to_string(options_.max_body_bytes) +
+                          " bytes (--max-body-bytes); send a smaller body");
+          response.set_header("Connection", "close");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        if (length.kind == DeclaredLength::Kind::kInvalid ||
+            length.kind == DeclaredLength::Kind::kConflicting) {
+          write_error(response, 400, "bad_request",
+                      length.kind == DeclaredLength::Kind::kInvalid
+                          ? "Content-Length \"" + loggable_target(length.value) +
+                                "\" is not a number of bytes; send digits only"
+                          : "the request has several Content-Length headers with different "
+                            "values; send exactly one");
           response.set_header("Connection", "close");
           return httplib::Server::HandlerResponse::Handled;
         }
@@ -148,9 +197,15 @@ void HttpServer::configure() {
         // 6.3), but httplib would wait for one until the read timeout. Dispatch it now.
         const bool body_method =
             request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
-        if (body_method && !request.has_header("Content-Length")) {
+        if (body_method && length.kind == DeclaredLength::Kind::kNone) {
           this->dispatch(request, response);
           return httplib::Server::HandlerResponse::Handled;
+        }
+        // httplib reads no body for the other methods (DELETE aside), so a body sent with them
+        // would be parsed as the next request.
+        if (!body_method && request.method != "DELETE" &&
+            length.kind == DeclaredLength::Kind::kValid && length.value != "0") {
+          response.set_header("Connection", "close");
         }
         return httplib::Server::HandlerResponse::Unhandled;
       });
@@ -167,6 +222,15 @@ void HttpServer::configure() {
 
   httplib::Server::HandlerWithResponse error_handler = [this](const httplib::Request&,
                                                               httplib::Response& response) {
+    // httplib reports a request whose head DeadlineStream cut short as 400 or 414.
+    if (DeadlineServer::request_head_too_large()) {
+      write_error(response, 431, "headers_too_large",
+                  "the request line and headers exceed " +
+                      std::to_string(options_.max_header_bytes) +
+                      " bytes (--max-header-bytes); send fewer or shorter headers");
+      response.set_header("Connection", "close");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     // httplib reports a request it could not read in time as 400.
     if (DeadlineServer::request_timed_out()) {
       write_error(response, 408, "request_timeout",
@@ -183,6 +247,9 @@ void HttpServer::configure() {
     }
     auto [code, message] = library_error(response.status, options_);
     write_error(response, response.status, code, message);
+    // The library rejected the request before reading all of it (a bad request line or
+    // header, a long target, a Range header): what follows is not a request.
+    response.set_header("Connection", "close");
     return httplib::Server::HandlerResponse::Handled;
   };
   server_->set_error_handler(std::move(error_handler));
@@ -206,6 +273,14 @@ void HttpServer::configure() {
   // before it is sent, so a client that got its response also finds it in the metrics.
   server_->set_post_routing_handler(
       [this](const httplib::Request& request, httplib::Response& response) {
+        // httplib itself neither closes the connection after a "Connection: close" response
+        // nor leaves out its Keep-Alive header, and may add a second "Connection: close".
+        if (response.get_header_value("Connection") == "close") {
+          response.headers.erase("Connection");
+          response.headers.erase("Keep-Alive");
+          response.set_header("Connection", "close");
+          DeadlineServer::close_after_response();
+        }
         log_request(request, response);
       });
 }
