@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/finite_range.hpp"
 #include "data/fetch.hpp"
 #include "data/sha256.hpp"
 #include "db/connection.hpp"
@@ -60,12 +61,19 @@ db::Connection connect(const std::string& option) {
   return connection;
 }
 
-// Returns "local-" and the first 12 hex digits of the SHA-256 of the model's files, so that
-// publishing the same directory twice names the same version.
+// Returns "local-" and the first 12 hex digits of the SHA-256 of the files that publish
+// reads, so that publishing the same directory twice names the same version and an edited
+// catalog names a new one.
 std::string content_version(const std::filesystem::path& directory) {
   Sha256 hash;
-  for (const char* name : {"model.json", "movie_embeddings.npy", "user_embeddings.npy",
-                           "id_maps.json", "train_ratings.npy"}) {
+  for (const char* name :
+       {"model.json", "movie_embeddings.npy", "user_embeddings.npy", "id_maps.json",
+        "train_ratings.npy", "catalog/movies.json", "catalog/users.json", "catalog/genres.json"}) {
+    std::error_code error;
+    if (std::filesystem::is_directory(directory / name, error)) {
+      throw InputError((directory / name).string(), 0,
+                       "is a directory: expected the model file; train the model again");
+    }
     std::ifstream in(directory / name, std::ios::binary);
     if (!in) {
       throw InputError((directory / name).string(), 0,
@@ -151,6 +159,7 @@ void run_publish(const PublishCommandOptions& options) {
     }
   };
 
+  spdlog::info("publishing {} version {}", publish.model_name, publish.model_version);
   db::Connection connection = connect(options.database_url);
   auto result = db::publish(connection, model, publish);
   switch (result.outcome) {
@@ -203,7 +212,7 @@ void add_publish_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--model-version", options->model_version,
                       "Model version recorded for a directory (default: local- and a hash of "
-                      "the model files; a models:/ URI names its own)");
+                      "the model and catalog files; a models:/ URI names its own)");
   command->add_option("--run-id", options->run_id,
                       "MLflow run id recorded for a directory (a models:/ URI names its own)");
   command
@@ -307,7 +316,7 @@ void add_check_recall_command(CLI::App& db_command) {
       ->add_option("--min-recall", options->min_recall,
                    "Exit with status 1 when the mean recall is below this value")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(finite_range(0.0, 1.0));
 
   command->callback([options] {
     db::Connection connection = connect(options->database_url);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/finite_range.hpp"
 #include "db/connection.hpp"
 #include "db/recommendation_queries.hpp"
 #include "inference/recommendation_service.hpp"
@@ -144,7 +145,7 @@ void add_serve_command(CLI::App& app) {
       ->add_option("--reload-interval", values->reload_interval_seconds,
                    "Seconds between checks for a newly published model version; 0 checks only "
                    "at start, on SIGHUP and on POST /admin/reload")
-      ->check(CLI::Range(0.0, 86400.0))
+      ->check(finite_range(0.0, 86400.0))
       ->capture_default_str();
   serve
       ->add_option("--champion", values->champion,

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/finite_range.hpp"
 #include "core/error.hpp"
 #include "tracking/model_registration.hpp"
 #include "tracking/model_registry.hpp"
@@ -108,7 +109,7 @@ void add_register_command(CLI::App& app) {
       ->add_option("--timeout", options->timeout_seconds,
                    "Seconds to wait for the version to become READY")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(finite_range(0.001, 86400.0));
   // Former names of the options above, kept for the scripts that used them.
   add_hidden_alias(*command, "--name", registration.model_name);
   add_hidden_alias(*command, "--metric", registration.metric);

@@ -5,8 +5,9 @@
 #        | --help
 #   start     the default; writes the configuration and starts Prometheus in the background,
 #             or prints the URL of the one already running
-#   --target  address of recsys serve to scrape (default 127.0.0.1:8080)
-#   --port    port of Prometheus on 127.0.0.1 (default 9090)
+#   --target  address of recsys serve to scrape (default 127.0.0.1:8080); HOST is letters,
+#             digits, dots and hyphens or a bracketed IPv6 address such as [::1]
+#   --port    port of Prometheus on 127.0.0.1, 1 to 65535 (default 9090)
 #   stop      stops the Prometheus that this script started, by its process id
 #   status    whether it runs, its URL and its log file
 #   --help    prints this text
@@ -39,6 +40,11 @@ usage_error() {
   exit 2
 }
 
+# True when $1 is a decimal port number from 1 to 65535.
+is_port() {
+  [[ $1 =~ ^[0-9]{1,5}$ ]] && ((10#$1 >= 1 && 10#$1 <= 65535))
+}
+
 command=start
 if [[ $# -gt 0 && $1 != -* ]]; then
   command=$1
@@ -60,14 +66,21 @@ while [[ $# -gt 0 ]]; do
       shift 2
       ;;
     --port)
-      [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]] || usage_error "--port needs a port number"
-      port=$2
+      [[ $# -ge 2 ]] && is_port "$2" ||
+        usage_error "invalid --port '${2:-}': use a number from 1 to 65535"
+      port=$((10#$2))
       shift 2
       ;;
     *) usage_error "unknown option '$1'" ;;
   esac
 done
-[[ $target =~ ^[^:/]+:[0-9]+$ ]] || usage_error "invalid --target '$target': use HOST:PORT"
+# The target lands in prometheus.yml through sed, so only characters a host name or an IPv6
+# address can hold get through.
+if [[ ! $target =~ ^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):([0-9]+)$ ]] ||
+  ! is_port "${BASH_REMATCH[2]}"; then
+  usage_error "invalid --target '$target': use HOST:PORT, where HOST is letters, digits, dots" \
+    "and hyphens or [IPv6] and PORT is 1 to 65535"
+fi
 
 is_running() {
   [[ -f $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null
@@ -77,9 +90,12 @@ is_running() {
 # else stays as committed.
 write_config() {
   mkdir -p "$dir/data"
+  # The clone's path may hold sed's special characters \, & and the # delimiter.
+  local rules
+  rules=$(printf '%s' "$root/prometheus/rules/" | sed -e 's/[\\&#]/\\&/g')
   sed -e "s#\"127.0.0.1:8080\"#\"$target\"#" \
     -e "s#\"127.0.0.1:9090\"#\"127.0.0.1:$port\"#" \
-    -e "s#^\(  - \)rules/#\1$root/prometheus/rules/#" \
+    -e "s#^\(  - \)rules/#\1$rules#" \
     "$root/prometheus/prometheus.yml" >"$config.tmp"
   promtool check config "$config.tmp" >/dev/null || fail "the generated $config.tmp is invalid"
   mv "$config.tmp" "$config"

@@ -67,6 +67,60 @@ TEST_F(PublishCommand, ModelJsonWithoutTypeIsRejected) {
   EXPECT_EQ(status(), status_before_);
 }
 
+TEST_F(PublishCommand, ModelJsonThatIsDirectoryIsRejected) {
+  auto directory = copy_model("model-json-directory");
+  fs::remove(directory / "model.json");
+  fs::create_directory(directory / "model.json");
+
+  // Without --model-version publish hashes the files first, so both paths are checked.
+  for (auto result :
+       {publish(directory), run_command({recsys_binary(), "publish", "--database-url",
+                                         ServiceEnvironment::get().database_url(), "--model-dir",
+                                         directory.string(), "--model-name", kModelName})}) {
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_NE(result.output.find((directory / "model.json").string() + ": is a directory"),
+              std::string::npos)
+        << result.output;
+  }
+  EXPECT_EQ(status(), status_before_);
+}
+
+// Without --model-version publish names the version by the hash of the files it reads, so an
+// edited catalog is a new version. No server listens on the port: the log names the version
+// before the connection fails.
+TEST(PublishVersionId, HashCoversCatalog) {
+  auto& environment = ServiceEnvironment::get();
+  const fs::path directory = environment.work_directory() / "catalog-hash";
+  fs::remove_all(directory);
+  fs::copy(environment.model_directory("als"), directory, fs::copy_options::recursive);
+  const auto version_of = [&directory] {
+    const std::string url =
+        "postgresql://nobody@127.0.0.1:" + std::to_string(free_loopback_port()) + "/none";
+    auto result = run_command({recsys_binary(), "publish", "--database-url", url, "--model-dir",
+                               directory.string(), "--model-name", kModelName});
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    const std::string marker = "publishing " + std::string(kModelName) + " version ";
+    const std::size_t start = result.output.find(marker);
+    EXPECT_NE(start, std::string::npos) << result.output;
+    return start == std::string::npos
+               ? std::string()
+               : result.output.substr(start + marker.size(), std::string("local-").size() + 12);
+  };
+
+  const std::string original = version_of();
+  EXPECT_EQ(original.rfind("local-", 0), 0U) << original;
+  EXPECT_EQ(version_of(), original);
+
+  nlohmann::json movies;
+  std::ifstream(directory / "catalog" / "movies.json") >> movies;
+  ASSERT_FALSE(movies.empty());
+  movies[0]["title"] = "Edited Title (1995)";
+  std::ofstream(directory / "catalog" / "movies.json") << movies.dump(2);
+  const std::string edited = version_of();
+  EXPECT_EQ(edited.rfind("local-", 0), 0U) << edited;
+  EXPECT_NE(edited, original);
+}
+
 TEST_F(PublishCommand, UnknownModelTypeIsRejected) {
   auto directory = copy_model("unknown-model-type");
   nlohmann::json metadata;
