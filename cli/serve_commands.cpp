@@ -173,8 +173,9 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   serve
       ->add_option("--max-header-bytes", values->max_header_bytes,
-                   "Largest request line plus headers in bytes; larger ones get 431 (a single "
-                   "line above 8192 bytes is rejected by cpp-httplib with 400 or 414)")
+                   "Largest request line plus headers in bytes; larger ones get 431 and the "
+                   "connection is closed (within the limit, a single line above 8192 bytes gets "
+                   "400 or 414 from cpp-httplib)")
       ->check(CLI::Range(std::size_t{256}, std::size_t{1024} * 1024))
       ->capture_default_str();
   serve
