@@ -10,7 +10,7 @@
 #   RECSYS_MODEL_NAME    registered model name (default movielens-recommender)
 set -eu
 
-# Every script here answers --help with its header comment and takes no other argument.
+# Every script here prints its header comment for --help and takes no other argument.
 case ${1:-} in
   "") ;;
   -h | --help)

@@ -3,7 +3,7 @@
 # pgvector. Safe to run again: it installs only what is missing. Runs as root or via sudo.
 set -euo pipefail
 
-# Every script here answers --help with its header comment and takes no other argument.
+# Every script here prints its header comment for --help and takes no other argument.
 case ${1:-} in
   "") ;;
   -h | --help)

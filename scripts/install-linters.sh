@@ -5,7 +5,7 @@
 # elsewhere. Safe to run again: it does nothing while the installed tree matches the lock.
 set -euo pipefail
 
-# Every script here answers --help with its header comment and takes no other argument.
+# Every script here prints its header comment for --help and takes no other argument.
 case ${1:-} in
   "") ;;
   -h | --help)

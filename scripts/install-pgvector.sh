@@ -6,7 +6,7 @@
 # deb-src line reuses the mirror already configured on this machine. Run as root.
 set -euo pipefail
 
-# Every script here answers --help with its header comment and takes no other argument.
+# Every script here prints its header comment for --help and takes no other argument.
 case ${1:-} in
   "") ;;
   -h | --help)

@@ -7,7 +7,7 @@
 #                    ../shared/data/ml-100k beside the repository, when present)
 set -euo pipefail
 
-# Every script here answers --help with its header comment and takes no other argument.
+# Every script here prints its header comment for --help and takes no other argument.
 case ${1:-} in
   "") ;;
   -h | --help)

@@ -1,4 +1,4 @@
-// Every script under scripts/ answers --help with its usage and rejects an unknown argument
+// Every script under scripts/ prints its usage for --help and rejects an unknown argument
 // with exit status 2 before it does anything, so a mistyped option never starts a build, an
 // install or the demo.
 #include <gmock/gmock.h>
