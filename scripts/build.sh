@@ -22,9 +22,12 @@ case $config in
   release) cmake_options=(-DCMAKE_BUILD_TYPE=Release) ;;
   # -O1 with line tables only: AddressSanitizer's documentation recommends -O1 or higher, and
   # -O1 compiles faster than -O2. NDEBUG is defined as in the release build.
+  # At -O1, GCC 12 warns that std::regex's internal std::function may be used uninitialized
+  # in every file that uses <regex>; the release build keeps the warning for our own code.
   # TODO: try the suite with assertions on (NDEBUG undefined), which adds Eigen's index checks.
   sanitize)
-    cmake_options=(-DCMAKE_BUILD_TYPE=Sanitize "-DCMAKE_CXX_FLAGS_SANITIZE=-O1 -g1 -DNDEBUG"
+    cmake_options=(-DCMAKE_BUILD_TYPE=Sanitize
+                   "-DCMAKE_CXX_FLAGS_SANITIZE=-O1 -g1 -DNDEBUG -Wno-maybe-uninitialized"
                    -DRECSYS_SANITIZE=ON -DRECSYS_BUILD_BENCH=OFF)
     ;;
   *)

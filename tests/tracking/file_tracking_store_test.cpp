@@ -188,8 +188,7 @@ TEST(FileTrackingStore, MalformedMetricLineNamesFileAndLine) {
   const RunInfo run = store.create_run("0", "metrics", 1, {});
   store.log_batch(run.run_id, {{"ndcg_at_10", 0.5, 1, 0}}, {}, {});
   const fs::path file = root / "0" / run.run_id / "metrics" / "ndcg_at_10";
-  for (const std::string& line :
-       {"abc def ghi", "1 0.5 x", "1 0.5x 2", "99999999999999999999 1 1"}) {
+  for (const char* line : {"abc def ghi", "1 0.5 x", "1 0.5x 2", "99999999999999999999 1 1"}) {
     std::ofstream(file) << "1 0.5 0\n" << line << "\n";
     try {
       store.get_run(run.run_id);
