@@ -20,8 +20,9 @@ ModelDirectory read_model_for_publish(const std::filesystem::path& directory);
 
 // Checks that `model` can be published and served, before anything is written:
 // - model_type is one the service serves (als, mf or popularity);
-// - the dimension is 1 to 2,000, the embedding matrices have it, ids are unique, and every
-//   movie with an embedding is in the catalog; mean_rating, when present, is finite;
+// - the dimension is 1 to 2,000 and the embedding matrices have it;
+// - ids are unique, every movie with an embedding is in the catalog, and mean_rating, when
+//   present, is finite;
 // - every embedding value is a finite float32;
 // - inner products stay finite: max user norm x max movie norm and (max movie norm)^2, for
 //   the HNSW build and the similar-movie search, are at most kMaxInnerProduct.

@@ -18,7 +18,7 @@ struct PublishOptions {
   std::string model_version;  // Required; identifies the version together with model_name.
   std::string run_id;         // MLflow run id, "" when unknown.
   std::string source;         // The models:/ URI or directory, recorded for humans.
-  std::filesystem::path model_directory;  // Where the model was read, named in errors; may be "".
+  std::filesystem::path model_directory;  // Directory the model came from, for errors; may be "".
   HnswOptions hnsw;
   int keep = 3;               // Superseded versions kept loaded for --rollback; older are dropped.
   int verify_sample = 100;    // Movie and user vectors compared bit for bit with the model.

@@ -12,7 +12,7 @@ namespace {
 // Metric values in messages get this many significant digits, while the logged values stay
 // exact.
 constexpr int kMessageDigits = 4;
-constexpr int kMaxDigits = 17;  // max_digits10 of double: tells any two values apart.
+constexpr int kMaxDigits = 17;  // max_digits10 of double: distinguishes any two values.
 
 std::string format_digits(double value, int digits) {
   return fmt::format("{:.{}g}", value, digits);
@@ -57,8 +57,8 @@ PromotionDecision decide_promotion(const PromotionCandidate& candidate,
   if (champion && champion->version == candidate.version) {
     return {true, name + " is the champion already"};
   }
-  // A NaN or infinite score means a broken evaluation; promoting it would also leave no
-  // value to compare later versions with, so not even --force-promotion promotes it.
+  // A NaN or infinite score means a broken evaluation. Promoting it would leave no value to
+  // compare later versions with, so not even --force-promotion promotes it.
   if (candidate.metric_value && !finite(candidate.metric_value)) {
     return {false, name + " is not promoted: its " + metric + " is " +
                        format_digits(*candidate.metric_value, kMessageDigits) +

@@ -98,8 +98,8 @@ TEST_F(LocalDbPassword, StartOnTerminalHidesPassword) {
   EXPECT_EQ(result.output.find(password_), std::string::npos) << result.output;
 }
 
-// start runs psql for every command; a psql that logs its arguments shows that none of them
-// holds the password, which any local user could read in /proc/PID/cmdline.
+// start runs psql for every command. A psql that logs its arguments shows that none of them
+// contains the password, which any local user could read in /proc/PID/cmdline.
 TEST_F(LocalDbPassword, StartKeepsPasswordOffPsqlCommandLine) {
   namespace fs = std::filesystem;
   std::string real = run_shell("ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1").output;
