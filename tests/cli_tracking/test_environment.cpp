@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <cstdlib>
+#include "tracking/test_util.hpp"
 
 namespace {
 
@@ -8,16 +8,7 @@ namespace {
 // waits short. The processes inherit this environment.
 class CliTestEnvironment : public ::testing::Environment {
  public:
-  void SetUp() override {
-    for (const char* name :
-         {"MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME",
-          "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_INSECURE_TLS"}) {
-      unsetenv(name);
-    }
-    setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0.001", 1);
-    setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2", 1);
-    setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "20", 1);
-  }
+  void SetUp() override { recsys::testing::isolate_mlflow_environment(2); }
 };
 
 const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new CliTestEnvironment);

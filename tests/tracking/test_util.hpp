@@ -3,6 +3,7 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -15,6 +16,19 @@
 #include "train/training_observer.hpp"
 
 namespace recsys::testing {
+
+// Clears the caller's MLflow settings and makes retries quick, so tests (and the recsys
+// processes they start, which inherit the environment) do not depend on the machine.
+inline void isolate_mlflow_environment(int max_retries) {
+  for (const char* name :
+       {"MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME",
+        "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_INSECURE_TLS"}) {
+    unsetenv(name);
+  }
+  setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0.001", 1);
+  setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", std::to_string(max_retries).c_str(), 1);
+  setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "20", 1);
+}
 
 // A fresh directory under the system temporary directory, removed at scope exit.
 class TempDirectory {
