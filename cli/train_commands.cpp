@@ -186,10 +186,7 @@ void add_hyperparameter_options(CLI::App& train, TrainCommandOptions& o) {
 // model directory, and the message gives the command that retries the registration.
 void register_trained_model(const tracking::MlflowTrainingObserver& observer,
                             const std::filesystem::path& model_dir) {
-  if (model_dir.empty()) {
-    throw Error("nothing to register: MLflow run " + observer.run_id() +
-                " logged no model because --out was not given; train again with --out DIR");
-  }
+  // run_train_command rejects --register without --out before training, so model_dir is set.
   const std::string kept =
       "MLflow run " + observer.run_id() + " stays FINISHED with its model artifacts and the " +
       "model directory " + model_dir.string() + " was kept; to register it, run: " +
