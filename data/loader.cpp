@@ -47,7 +47,7 @@ std::string csv_release_name(const ReleaseFormat& format, const DataSource& sour
   return "movielens-csv";
 }
 
-std::string known_releases() {
+std::string release_names() {
   std::vector<std::string_view> names;
   for (const ReleaseFormat& format : release_formats()) {
     names.insert(names.end(), format.releases.begin(), format.releases.end());
@@ -93,7 +93,7 @@ const ReleaseFormat& choose_format(const DataSource& source, const std::string& 
     }
     return format;
   }
-  throw Error(fmt::format("unknown release \"{}\"; expected one of {}", release, known_releases()));
+  throw Error(fmt::format("unknown release \"{}\"; expected one of {}", release, release_names()));
 }
 
 // Hashes the sha256sum-style manifest ("<hex>  <name>\n" per file, sorted by name).

@@ -15,8 +15,8 @@ namespace recsys {
 namespace {
 
 constexpr std::string_view kSeparator = "::";
-constexpr std::size_t kMovieFields = 3;
-constexpr std::size_t kUserFields = 5;
+constexpr std::size_t kMoviesDatFields = 3;
+constexpr std::size_t kUsersDatFields = 5;
 
 // The genres and occupation codes listed in the ML-1M README.
 const std::vector<std::string> kGenres = {
@@ -71,7 +71,7 @@ std::string parse_movie(const std::vector<std::string_view>& fields, Movie& movi
   return "";
 }
 
-std::vector<Movie> read_movies(LoadContext& context, IdSet& movie_ids) {
+std::vector<Movie> read_movies_dat(LoadContext& context, IdSet& movie_ids) {
   LineReader reader(context.source, "movies.dat");
   InvalidLines invalid(reader, context.invalid_lines, false);
   std::vector<Movie> movies;
@@ -80,8 +80,8 @@ std::vector<Movie> read_movies(LoadContext& context, IdSet& movie_ids) {
   while (reader.next(line)) {
     std::string text = latin1_to_utf8(line.text);
     split_fields(text, kSeparator, fields);
-    if (fields.size() != kMovieFields) {
-      invalid.report_field_count(line, fields.size(), kMovieFields);
+    if (fields.size() != kMoviesDatFields) {
+      invalid.report_field_count(line, fields.size(), kMoviesDatFields);
       continue;
     }
 
@@ -142,8 +142,8 @@ std::vector<User> read_users(LoadContext& context, IdSet& user_ids) {
   std::vector<std::string_view> fields;
   while (reader.next(line)) {
     split_fields(line.text, kSeparator, fields);
-    if (fields.size() != kUserFields) {
-      invalid.report_field_count(line, fields.size(), kUserFields);
+    if (fields.size() != kUsersDatFields) {
+      invalid.report_field_count(line, fields.size(), kUsersDatFields);
       continue;
     }
 
@@ -178,7 +178,7 @@ Dataset load_ml1m(LoadContext& context) {
 
   IdSet movie_ids;
   IdSet user_ids;
-  dataset.movies = read_movies(context, movie_ids);
+  dataset.movies = read_movies_dat(context, movie_ids);
   dataset.users = read_users(context, user_ids);
 
   RatingRules rules{dataset.name, dataset.scale, &movie_ids, "movies.dat", &user_ids, "users.dat"};

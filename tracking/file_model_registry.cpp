@@ -18,8 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kMetaFile = "meta.yaml";
-constexpr const char* kDeletedStage = "Deleted_Internal";
 constexpr int kCreateVersionAttempts = 3;
 
 void validate_model_name(const std::string& name) {
@@ -70,14 +68,6 @@ std::int64_t yaml_number(const YAML::Node& node, const char* key) {
     return 0;
   }
   return value.as<std::int64_t>();
-}
-
-YAML::Node load_yaml(const fs::path& file) {
-  try {
-    return YAML::LoadFile(file.string());
-  } catch (const YAML::Exception& error) {
-    throw Error("cannot parse " + file.string() + ": " + error.what());
-  }
 }
 
 Tags read_tags(const fs::path& directory) {

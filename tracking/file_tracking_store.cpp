@@ -25,20 +25,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kMetaFile = "meta.yaml";
 constexpr const char* kTrashFolder = ".trash";
 constexpr const char* kModelsFolder = "models";
 constexpr const char* kDefaultExperimentId = "0";
 constexpr std::int64_t kSourceTypeLocal = 4;  // service.proto SourceType LOCAL.
 constexpr std::size_t kMaxExperimentNameLength = 500;
-
-YAML::Node load_yaml(const fs::path& file) {
-  try {
-    return YAML::LoadFile(file.string());
-  } catch (const YAML::Exception& error) {
-    throw Error("cannot parse " + file.string() + ": " + error.what());
-  }
-}
 
 std::string yaml_string(const YAML::Node& node, const char* key, const fs::path& file) {
   const YAML::Node value = node[key];

@@ -8,9 +8,6 @@ namespace recsys::tracking {
 
 namespace {
 
-// The stage MLflow gives a deleted version that a store still lists.
-constexpr const char* kDeletedStage = "Deleted_Internal";
-
 std::string without_trailing_slashes(std::string uri) {
   while (uri.size() > 1 && uri.back() == '/') {
     uri.pop_back();

@@ -10,6 +10,9 @@
 
 namespace recsys::tracking {
 
+// The stage MLflow gives a deleted version that a store still lists.
+inline constexpr const char* kDeletedStage = "Deleted_Internal";
+
 // MLflow's model registry: registered models, their versions, version tags and aliases.
 // Implemented by the file store (./mlruns/models) and by the REST client of a tracking server.
 class ModelRegistry {

@@ -12,6 +12,9 @@
 
 namespace recsys::tracking {
 
+// The path prefix of MLflow's REST API.
+inline constexpr const char* kMlflowApi = "/api/2.0/mlflow";
+
 // HTTP client for an MLflow tracking server, built on libcurl. Every request is retried with
 // exponential backoff after connection errors, timeouts, HTTP 429 and 5xx, and each retry is
 // logged without credentials. An error response is thrown as MlflowError carrying MLflow's

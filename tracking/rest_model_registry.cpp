@@ -11,7 +11,6 @@ namespace recsys::tracking {
 
 namespace {
 
-constexpr const char* kApi = "/api/2.0/mlflow";
 constexpr int kSearchPageSize = 1000;
 
 Tags tags_from_json(const nlohmann::json& list) {
@@ -91,15 +90,15 @@ RestModelRegistry::RestModelRegistry(const RestClientOptions& options)
     : client_(std::make_unique<RestClient>(options)) {}
 
 RegisteredModel RestModelRegistry::create_registered_model(const std::string& name) {
-  const auto response =
-      client_->call("POST", std::string(kApi) + "/registered-models/create", {{"name", name}});
+  const auto response = client_->call("POST", std::string(kMlflowApi) + "/registered-models/create",
+                                      {{"name", name}});
   return registered_model_from_json(response.at("registered_model"));
 }
 
 std::optional<RegisteredModel> RestModelRegistry::get_registered_model(const std::string& name) {
   try {
     const auto response =
-        client_->call("GET", std::string(kApi) + "/registered-models/get", {{"name", name}});
+        client_->call("GET", std::string(kMlflowApi) + "/registered-models/get", {{"name", name}});
     return registered_model_from_json(response.at("registered_model"));
   } catch (const MlflowError& error) {
     if (error.error_code() == kResourceDoesNotExist) {
@@ -140,7 +139,7 @@ ModelVersion RestModelRegistry::create_model_version(const std::string& name,
   };
 
   const auto response =
-      client_->call("POST", std::string(kApi) + "/model-versions/create",
+      client_->call("POST", std::string(kMlflowApi) + "/model-versions/create",
                     {{"name", name}, {"source", source}, {"run_id", run_id}, {"tags", tag_list}},
                     find_created_version);
   return model_version_from_json(response.at("model_version"));
@@ -148,14 +147,14 @@ ModelVersion RestModelRegistry::create_model_version(const std::string& name,
 
 ModelVersion RestModelRegistry::get_model_version(const std::string& name,
                                                   const std::string& version) {
-  const auto response = client_->call("GET", std::string(kApi) + "/model-versions/get",
+  const auto response = client_->call("GET", std::string(kMlflowApi) + "/model-versions/get",
                                       {{"name", name}, {"version", version}});
   return model_version_from_json(response.at("model_version"));
 }
 
 void RestModelRegistry::set_model_version_tag(const std::string& name, const std::string& version,
                                               const std::string& key, const std::string& value) {
-  client_->call("POST", std::string(kApi) + "/model-versions/set-tag",
+  client_->call("POST", std::string(kMlflowApi) + "/model-versions/set-tag",
                 {{"name", name}, {"version", version}, {"key", key}, {"value", value}});
 }
 
@@ -171,7 +170,7 @@ std::vector<nlohmann::json> RestModelRegistry::search_versions(const std::string
       request["page_token"] = page_token;
     }
     const auto response =
-        client_->call("GET", std::string(kApi) + "/model-versions/search", request);
+        client_->call("GET", std::string(kMlflowApi) + "/model-versions/search", request);
     for (const auto& json : response.value("model_versions", nlohmann::json::array())) {
       versions.push_back(json);
     }
@@ -202,20 +201,20 @@ std::vector<ModelVersion> RestModelRegistry::search_model_versions_of_run(
 }
 
 void RestModelRegistry::delete_model_version(const std::string& name, const std::string& version) {
-  client_->call("DELETE", std::string(kApi) + "/model-versions/delete",
+  client_->call("DELETE", std::string(kMlflowApi) + "/model-versions/delete",
                 {{"name", name}, {"version", version}});
 }
 
 void RestModelRegistry::set_registered_model_alias(const std::string& name,
                                                    const std::string& alias,
                                                    const std::string& version) {
-  client_->call("POST", std::string(kApi) + "/registered-models/alias",
+  client_->call("POST", std::string(kMlflowApi) + "/registered-models/alias",
                 {{"name", name}, {"alias", alias}, {"version", version}});
 }
 
 void RestModelRegistry::delete_registered_model_alias(const std::string& name,
                                                       const std::string& alias) {
-  client_->call("DELETE", std::string(kApi) + "/registered-models/alias",
+  client_->call("DELETE", std::string(kMlflowApi) + "/registered-models/alias",
                 {{"name", name}, {"alias", alias}});
 }
 
@@ -223,7 +222,7 @@ ModelVersion RestModelRegistry::get_model_version_by_alias(const std::string& na
                                                            const std::string& alias) {
   nlohmann::json response;
   try {
-    response = client_->call("GET", std::string(kApi) + "/registered-models/alias",
+    response = client_->call("GET", std::string(kMlflowApi) + "/registered-models/alias",
                              {{"name", name}, {"alias", alias}});
   } catch (const MlflowError& error) {
     // MLflow's file store reports a missing alias as INVALID_PARAMETER_VALUE, the SQL store

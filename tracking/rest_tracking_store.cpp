@@ -12,8 +12,6 @@ namespace recsys::tracking {
 
 namespace {
 
-constexpr const char* kApi = "/api/2.0/mlflow";
-
 nlohmann::json key_values(const std::map<std::string, std::string>& entries) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& [key, value] : entries) {
@@ -107,7 +105,7 @@ RestTrackingStore::RestTrackingStore(const RestClientOptions& options)
 std::optional<Experiment> RestTrackingStore::get_experiment_by_name(const std::string& name) {
   nlohmann::json response;
   try {
-    response = client_->call("GET", std::string(kApi) + "/experiments/get-by-name",
+    response = client_->call("GET", std::string(kMlflowApi) + "/experiments/get-by-name",
                              {{"experiment_name", name}});
   } catch (const MlflowError& error) {
     if (error.error_code() == kResourceDoesNotExist) {
@@ -131,7 +129,7 @@ std::optional<Experiment> RestTrackingStore::get_experiment_by_name(const std::s
 
 std::string RestTrackingStore::create_experiment(const std::string& name) {
   const auto response =
-      client_->call("POST", std::string(kApi) + "/experiments/create", {{"name", name}});
+      client_->call("POST", std::string(kMlflowApi) + "/experiments/create", {{"name", name}});
   return response.at("experiment_id").get<std::string>();
 }
 
@@ -156,7 +154,7 @@ RunInfo RestTrackingStore::create_run(const std::string& experiment_id, const st
   // first one RUNNING forever, so a retry looks for the first one.
   const RestClient::RetryCheck find_created_run = [&]() -> std::optional<nlohmann::json> {
     const auto found = client_->call(
-        "POST", std::string(kApi) + "/runs/search",
+        "POST", std::string(kMlflowApi) + "/runs/search",
         {{"experiment_ids", nlohmann::json::array({experiment_id})},
          {"filter", std::string("tags.`") + kCreateRequestTag + "` = '" + request_key + "'"},
          {"max_results", 1}});
@@ -167,7 +165,7 @@ RunInfo RestTrackingStore::create_run(const std::string& experiment_id, const st
     return nlohmann::json{{"run", runs.at(0)}};
   };
   const auto response =
-      client_->call("POST", std::string(kApi) + "/runs/create", request, find_created_run);
+      client_->call("POST", std::string(kMlflowApi) + "/runs/create", request, find_created_run);
   return run_info_from_json(response.at("run").at("info"));
 }
 
@@ -182,7 +180,7 @@ void RestTrackingStore::log_batch(const std::string& run_id, const std::vector<M
                              {"timestamp", metric.timestamp_ms},
                              {"step", metric.step}});
     }
-    client_->call("POST", std::string(kApi) + "/runs/log-batch",
+    client_->call("POST", std::string(kMlflowApi) + "/runs/log-batch",
                   {{"run_id", run_id},
                    {"metrics", metric_list},
                    {"params", key_values(chunk.params)},
@@ -206,18 +204,19 @@ void RestTrackingStore::log_inputs(const std::string& run_id,
     }
     list.push_back({{"tags", key_values(input.tags)}, {"dataset", dataset}});
   }
-  client_->call("POST", std::string(kApi) + "/runs/log-inputs",
+  client_->call("POST", std::string(kMlflowApi) + "/runs/log-inputs",
                 {{"run_id", run_id}, {"datasets", list}});
 }
 
 void RestTrackingStore::update_run(const std::string& run_id, RunStatus status,
                                    std::int64_t end_time_ms) {
-  client_->call("POST", std::string(kApi) + "/runs/update",
+  client_->call("POST", std::string(kMlflowApi) + "/runs/update",
                 {{"run_id", run_id}, {"status", to_string(status)}, {"end_time", end_time_ms}});
 }
 
 Run RestTrackingStore::get_run(const std::string& run_id) {
-  const auto response = client_->call("GET", std::string(kApi) + "/runs/get", {{"run_id", run_id}});
+  const auto response =
+      client_->call("GET", std::string(kMlflowApi) + "/runs/get", {{"run_id", run_id}});
   const auto& json = response.at("run");
   Run run;
   run.info = run_info_from_json(json.at("info"));

@@ -1,9 +1,9 @@
 #include "tracking/yaml_text.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <regex>
 #include <string_view>
+
+#include "core/error.hpp"
 
 namespace recsys::tracking {
 
@@ -138,6 +138,14 @@ std::string YamlMapping::dump() const {
   }
   emitter << YAML::EndMap;
   return std::string(emitter.c_str()) + "\n";
+}
+
+YAML::Node load_yaml(const std::filesystem::path& file) {
+  try {
+    return YAML::LoadFile(file.string());
+  } catch (const YAML::Exception& error) {
+    throw Error("cannot parse " + file.string() + ": " + error.what());
+  }
 }
 
 }  // namespace recsys::tracking

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <variant>
@@ -32,6 +35,12 @@ class YamlMapping {
  private:
   std::map<std::string, Value> values_;
 };
+
+// The name of the metadata file in each folder of MLflow's file store.
+inline constexpr const char* kMetaFile = "meta.yaml";
+
+// Parses a YAML file. Throws recsys::Error naming the file when it cannot be read or parsed.
+YAML::Node load_yaml(const std::filesystem::path& file);
 
 // True when PyYAML would quote `text` rather than write it as a plain scalar.
 bool yaml_string_needs_quotes(const std::string& text);

@@ -18,7 +18,7 @@ namespace recsys {
 
 namespace {
 
-constexpr std::int64_t kRowsPerChunk = 32;
+constexpr std::int64_t kGibbsRowsPerChunk = 32;
 
 // First keys of the random streams, one per kind of draw.
 constexpr std::uint64_t kInitialFactorsStream = 1;
@@ -55,7 +55,7 @@ void sample_rows(const RatingRows& rows, const RowMatrixXd& fixed, RowMatrixXd& 
   const Eigen::Index factors = d - 1;
 
   parallel_for(
-      rows.row_count(), threads, kRowsPerChunk,
+      rows.row_count(), threads, kGibbsRowsPerChunk,
       [&](std::int64_t begin, std::int64_t end, int worker) {
         RowScratch& s = scratch[static_cast<std::size_t>(worker)];
         for (std::int64_t row = begin; row < end; ++row) {

@@ -17,9 +17,9 @@ namespace recsys {
 
 namespace {
 
-constexpr std::int64_t kRowsPerChunk = 64;
+constexpr std::int64_t kMfRowsPerChunk = 64;
 
-struct SolverScratch {
+struct RidgeScratch {
   RowMatrix features;  // [y_i, 1] for each rating of the row.
   Eigen::VectorXf targets;
   Eigen::MatrixXf normal;
@@ -33,13 +33,13 @@ using FactorsAndBias = RowMatrix;
 // the target of rating r_ui is r_ui - mu - (the other side's bias).
 void solve_rows(const RatingRows& rows, const FactorsAndBias& fixed, FactorsAndBias& solved,
                 float mean, const BiasedMfOptions& options, int threads,
-                std::vector<SolverScratch>& scratch) {
+                std::vector<RidgeScratch>& scratch) {
   const Eigen::Index factors = options.factors;
 
   parallel_for(
-      rows.row_count(), threads, kRowsPerChunk,
+      rows.row_count(), threads, kMfRowsPerChunk,
       [&](std::int64_t begin, std::int64_t end, int worker) {
-        SolverScratch& s = scratch[worker];
+        RidgeScratch& s = scratch[worker];
         for (std::int64_t row = begin; row < end; ++row) {
           const std::int64_t first = rows.offsets[row];
           const std::int64_t count = rows.offsets[row + 1] - first;
@@ -174,7 +174,7 @@ Embeddings BiasedMf::fit(const RatingMatrix& train, const IterationCallback& on_
   fill_uniform(movies, options_.seed, 0.1F);
   movies.col(factors).setZero();
 
-  std::vector<SolverScratch> scratch(static_cast<std::size_t>(threads));
+  std::vector<RidgeScratch> scratch(static_cast<std::size_t>(threads));
   for (int iteration = 1; iteration <= options_.iterations; ++iteration) {
     solve_rows(by_user, movies, users, mean, options_, threads, scratch);
     solve_rows(by_movie, users, movies, mean, options_, threads, scratch);

@@ -17,7 +17,7 @@ namespace recsys {
 namespace {
 
 // Rows handed to one thread at a time: small enough to balance users with many ratings.
-constexpr std::int64_t kRowsPerChunk = 64;
+constexpr std::int64_t kAlsRowsPerChunk = 64;
 
 // One side of the rating matrix seen as rows to solve: the ratings of row r are columns and
 // confidences [offsets[r], offsets[r + 1]).
@@ -29,7 +29,7 @@ struct SparseRows {
 };
 
 // Per-thread buffers, allocated once per fit.
-struct SolverScratch {
+struct AlsScratch {
   Eigen::MatrixXf normal;  // Cholesky: the row's normal equations.
   RowMatrix gathered;      // Cholesky: sqrt(c - 1) y_i for the row's ratings.
   Eigen::LLT<Eigen::MatrixXf> cholesky;
@@ -56,7 +56,7 @@ Eigen::MatrixXf regularized_gram(const RowMatrix& fixed, double regularization) 
 
 // Solves row `row` exactly: x = (G + Y^T (C - I) Y)^-1 Y^T C p with G = Y^T Y + lambda I.
 void solve_row_cholesky(const SparseRows& rows, std::int64_t row, const RowMatrix& fixed,
-                        const Eigen::MatrixXf& gram, SolverScratch& scratch, RowMatrix& solved) {
+                        const Eigen::MatrixXf& gram, AlsScratch& scratch, RowMatrix& solved) {
   const std::int64_t begin = rows.offsets[row];
   const std::int64_t count = rows.offsets[row + 1] - begin;
 
@@ -83,8 +83,7 @@ void solve_row_cholesky(const SparseRows& rows, std::int64_t row, const RowMatri
 // Improves row `row` by `steps` conjugate gradient steps on the same normal equations,
 // starting from its current value; each step lowers the row's objective.
 void solve_row_cg(const SparseRows& rows, std::int64_t row, const RowMatrix& fixed,
-                  const Eigen::MatrixXf& gram, int steps, SolverScratch& scratch,
-                  RowMatrix& solved) {
+                  const Eigen::MatrixXf& gram, int steps, AlsScratch& scratch, RowMatrix& solved) {
   const std::int64_t begin = rows.offsets[row];
   const std::int64_t end = rows.offsets[row + 1];
   auto& x = scratch.x;
@@ -126,12 +125,11 @@ void solve_row_cg(const SparseRows& rows, std::int64_t row, const RowMatrix& fix
 // Solves every row of `solved` with the rows of `fixed` held constant. Rows without ratings
 // get zero factors, their exact solution.
 void solve_rows(const SparseRows& rows, const RowMatrix& fixed, RowMatrix& solved,
-                const ImplicitAlsOptions& options, int threads,
-                std::vector<SolverScratch>& scratch) {
+                const ImplicitAlsOptions& options, int threads, std::vector<AlsScratch>& scratch) {
   const Eigen::MatrixXf gram = regularized_gram(fixed, options.regularization);
   const bool cholesky = options.solver == "cholesky";
 
-  parallel_for(rows.row_count(), threads, kRowsPerChunk,
+  parallel_for(rows.row_count(), threads, kAlsRowsPerChunk,
                [&](std::int64_t begin, std::int64_t end, int worker) {
                  for (std::int64_t row = begin; row < end; ++row) {
                    if (rows.offsets[row] == rows.offsets[row + 1]) {
@@ -154,7 +152,7 @@ double objective(const RatingMatrix& train, const std::vector<float>& user_confi
   const Eigen::MatrixXd gram = regularized_gram(movies, 0.0).cast<double>();
   std::vector<double> user_terms(static_cast<std::size_t>(train.user_count()), 0.0);
 
-  parallel_for(train.user_count(), threads, kRowsPerChunk,
+  parallel_for(train.user_count(), threads, kAlsRowsPerChunk,
                [&](std::int64_t begin, std::int64_t end, int /*worker*/) {
                  for (std::int64_t u = begin; u < end; ++u) {
                    const Eigen::RowVectorXd x = users.row(u).cast<double>();
@@ -248,7 +246,7 @@ Embeddings ImplicitAls::fit(const RatingMatrix& train, const IterationCallback& 
     }
   }
 
-  std::vector<SolverScratch> scratch(static_cast<std::size_t>(threads));
+  std::vector<AlsScratch> scratch(static_cast<std::size_t>(threads));
   const double rating_count = std::max<double>(1.0, static_cast<double>(train.rating_count()));
   for (int iteration = 1; iteration <= options_.iterations; ++iteration) {
     solve_rows(user_rows, movies, users, options_, threads, scratch);

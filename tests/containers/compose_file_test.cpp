@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "source_dir.hpp"
+
 namespace recsys::testing {
 namespace {
-
-const std::filesystem::path kSourceDir(RECSYS_SOURCE_DIR);
 
 YAML::Node load_compose() {
   return YAML::LoadFile((kSourceDir / "docker-compose.yml").string());

@@ -12,11 +12,10 @@
 #include <vector>
 
 #include "containers/shell_command.hpp"
+#include "source_dir.hpp"
 
 namespace recsys::testing {
 namespace {
-
-const std::filesystem::path kSourceDir(RECSYS_SOURCE_DIR);
 
 struct Stage {
   std::string base;

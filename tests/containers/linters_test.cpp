@@ -10,11 +10,11 @@
 #include <string>
 
 #include "containers/shell_command.hpp"
+#include "source_dir.hpp"
 
 namespace recsys::testing {
 namespace {
 
-const std::filesystem::path kSourceDir(RECSYS_SOURCE_DIR);
 const std::filesystem::path kLinterDir = kSourceDir / "tools" / "node_modules" / ".bin";
 
 std::string read_text(const std::filesystem::path& path) {

@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "source_dir.hpp"
+
 namespace recsys::testing {
 namespace {
-
-const std::filesystem::path kSourceDir(RECSYS_SOURCE_DIR);
 
 using Row = std::vector<std::string>;
 

@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "observability/promql_sources.hpp"
+#include "source_dir.hpp"
 
 namespace recsys::testing {
 namespace {
 
-const std::filesystem::path kSourceDir(RECSYS_SOURCE_DIR);
 const std::filesystem::path kDashboardFile =
     kSourceDir / "grafana" / "dashboards" / "recommender.json";
 

@@ -17,12 +17,12 @@
 #include "observability/child_process.hpp"
 #include "observability/live_stack.hpp"
 #include "observability/promql_sources.hpp"
+#include "source_dir.hpp"
 #include "tracking/file_model_registry.hpp"
 
 namespace recsys::testing {
 namespace {
 
-const std::filesystem::path kSourceDir(RECSYS_SOURCE_DIR);
 const std::string kRecommendationsRoute = "/recommendations/{user_id}";
 const std::string kModelName = "movielens-recommender";
 

@@ -7,10 +7,11 @@
 #include <thread>
 #include <vector>
 
+#include "source_dir.hpp"
+
 namespace recsys::testing {
 namespace {
 
-const std::filesystem::path kSourceDir(RECSYS_SOURCE_DIR);
 constexpr std::chrono::milliseconds kPollInterval{500};
 constexpr const char* kChampionUri = "models:/movielens-recommender@champion";
 

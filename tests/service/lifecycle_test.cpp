@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "eventually.hpp"
 #include "service_environment.hpp"
 #include "service_process.hpp"
 
@@ -99,18 +100,6 @@ std::string served_version(const ServiceProcess& service) {
     return "";
   }
   return json::parse(result->body)["version"].get<std::string>();
-}
-
-// Waits until `condition` holds, checking every 100 ms; false after `seconds`.
-template <typename Condition>
-bool eventually(Condition&& condition, int seconds) {
-  for (int i = 0; i < seconds * 10; ++i) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
 }
 
 TEST(ServiceLifecycle, ChampionSwitchUnderLoadFailsNoRequest) {

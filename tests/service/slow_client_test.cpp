@@ -9,23 +9,12 @@
 #include <thread>
 #include <vector>
 
+#include "eventually.hpp"
 #include "service_environment.hpp"
 #include "service_process.hpp"
 
 namespace recsys::testing {
 namespace {
-
-// Waits until `condition` holds, checking every 100 ms; false after `seconds`.
-template <typename Condition>
-bool eventually(Condition&& condition, int seconds) {
-  for (int i = 0; i < seconds * 10; ++i) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
 
 // Request heads that a slow client never finishes: each sends one more header line byte by
 // byte, always within --read-timeout, so only a bound on the whole request ends it.

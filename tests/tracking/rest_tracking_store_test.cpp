@@ -20,7 +20,7 @@ using testing::MockMlflowServer;
 
 const std::string kLogBatch = "/api/2.0/mlflow/runs/log-batch";
 
-RestClientOptions fast_options(const std::string& url) {
+RestClientOptions store_client_options(const std::string& url) {
   RestClientOptions options;
   options.base_url = url;
   options.max_retries = 3;
@@ -30,7 +30,7 @@ RestClientOptions fast_options(const std::string& url) {
 
 TEST(RestTrackingStore, GetsOrCreatesExperiment) {
   MockMlflowServer server;
-  RestTrackingStore store(fast_options(server.url()));
+  RestTrackingStore store(store_client_options(server.url()));
   EXPECT_FALSE(store.get_experiment_by_name("movielens").has_value());
   const std::string id = store.get_or_create_experiment("movielens");
   EXPECT_EQ(store.get_or_create_experiment("movielens"), id);
@@ -40,7 +40,7 @@ TEST(RestTrackingStore, GetsOrCreatesExperiment) {
 TEST(RestTrackingStore, CreateRaceReadsExistingExperiment) {
   MockMlflowServer server;
   server.race_next_create("/api/2.0/mlflow/experiments/create");
-  RestTrackingStore store(fast_options(server.url()));
+  RestTrackingStore store(store_client_options(server.url()));
   const std::string id = store.get_or_create_experiment("movielens");
   EXPECT_FALSE(id.empty());
   EXPECT_EQ(store.get_experiment_by_name("movielens")->experiment_id, id);
@@ -48,7 +48,7 @@ TEST(RestTrackingStore, CreateRaceReadsExistingExperiment) {
 
 TEST(RestTrackingStore, CreatesRunWithTagsAndArtifactUri) {
   MockMlflowServer server;
-  RestTrackingStore store(fast_options(server.url()));
+  RestTrackingStore store(store_client_options(server.url()));
   const std::string experiment = store.get_or_create_experiment("movielens");
   const RunInfo run =
       store.create_run(experiment, "als-1", 1700000000000, {{"mlflow.user", "tester"}});
@@ -74,7 +74,7 @@ const std::string kSearchRuns = "/api/2.0/mlflow/runs/search";
 TEST(RestTrackingStore, LostRunCreateStartsOneRun) {
   MockMlflowServer server;
   server.drop_next_after_handling("POST", kCreateRun, 1);
-  RestTrackingStore store(fast_options(server.url()));
+  RestTrackingStore store(store_client_options(server.url()));
 
   const RunInfo run = store.create_run("0", "lost", 1700000000000, {});
 
@@ -91,7 +91,7 @@ TEST(RestTrackingStore, LostRunCreateStartsOneRun) {
 TEST(RestTrackingStore, FailedRunCreateIsSentAgain) {
   MockMlflowServer server;
   server.fail_next("POST", kCreateRun, 1, 503);
-  RestTrackingStore store(fast_options(server.url()));
+  RestTrackingStore store(store_client_options(server.url()));
 
   const RunInfo run = store.create_run("0", "retried", 1700000000000, {});
 
@@ -102,7 +102,7 @@ TEST(RestTrackingStore, FailedRunCreateIsSentAgain) {
 
 TEST(RestTrackingStore, ChunksBatchesWithinMlflowLimits) {
   MockMlflowServer server;
-  RestTrackingStore store(fast_options(server.url()));
+  RestTrackingStore store(store_client_options(server.url()));
   const RunInfo run = store.create_run("0", "chunks", 1, {});
 
   std::vector<Metric> metrics;
@@ -144,7 +144,7 @@ TEST(RestTrackingStore, ChunksBatchesWithinMlflowLimits) {
 // 1,000,000-byte limit on one request.
 TEST(RestTrackingStore, SplitsBatchesAboveMlflowRequestSize) {
   MockMlflowServer server;
-  RestTrackingStore store(fast_options(server.url()));
+  RestTrackingStore store(store_client_options(server.url()));
   const RunInfo run = store.create_run("0", "large", 1, {});
   Params params;
   for (int i = 0; i < 100; ++i) {
@@ -176,13 +176,13 @@ TEST(RestTrackingStore, SplitsBatchesAboveMlflowRequestSize) {
 
 TEST(RestTrackingStore, MockRejectsOversizeBatchAsMlflowDoes) {
   MockMlflowServer server;
-  RestTrackingStore store(fast_options(server.url()));
+  RestTrackingStore store(store_client_options(server.url()));
   const RunInfo run = store.create_run("0", "oversize", 1, {});
   nlohmann::json params = nlohmann::json::array();
   for (int i = 0; i < 101; ++i) {
     params.push_back({{"key", "p" + std::to_string(i)}, {"value", "1"}});
   }
-  RestClient client(fast_options(server.url()));
+  RestClient client(store_client_options(server.url()));
   try {
     client.call("POST", kLogBatch, {{"run_id", run.run_id}, {"params", params}});
     FAIL() << "the mock accepted 101 params in one batch";
@@ -194,7 +194,7 @@ TEST(RestTrackingStore, MockRejectsOversizeBatchAsMlflowDoes) {
 
 TEST(RestTrackingStore, SendsNonFiniteMetricsAsProtobufJsonStrings) {
   MockMlflowServer server;
-  RestTrackingStore store(fast_options(server.url()));
+  RestTrackingStore store(store_client_options(server.url()));
   const RunInfo run = store.create_run("0", "nan", 1, {});
   store.log_batch(run.run_id,
                   {{"m", std::numeric_limits<double>::quiet_NaN(), 1, 0},
@@ -221,7 +221,7 @@ TEST(RestTrackingStore, SendsNonFiniteMetricsAsProtobufJsonStrings) {
 
 TEST(RestTrackingStore, LogsDatasetInput) {
   MockMlflowServer server;
-  RestTrackingStore store(fast_options(server.url()));
+  RestTrackingStore store(store_client_options(server.url()));
   const RunInfo run = store.create_run("0", "inputs", 1, {});
   DatasetInput input;
   input.dataset = {"ml-100k",    "0123abcd",       "local", "{\"uri\": \"/data\"}",
@@ -240,7 +240,7 @@ TEST(RestTrackingStore, LogsDatasetInput) {
 
 TEST(RestTrackingStore, UpdatesStatusAndReadsRunBack) {
   MockMlflowServer server;
-  RestTrackingStore store(fast_options(server.url()));
+  RestTrackingStore store(store_client_options(server.url()));
   const RunInfo run = store.create_run("0", "status", 1700000000000, {});
   store.log_batch(run.run_id, {{"ndcg_at_10", 0.25, 5, 0}}, {{"factors", "8"}},
                   {{"recsys.split", "random"}});
@@ -257,7 +257,7 @@ TEST(RestTrackingStore, UpdatesStatusAndReadsRunBack) {
 
 TEST(RestTrackingStore, ChangedParamIsInvalidParameterValue) {
   MockMlflowServer server;
-  RestTrackingStore store(fast_options(server.url()));
+  RestTrackingStore store(store_client_options(server.url()));
   const RunInfo run = store.create_run("0", "params", 1, {});
   store.log_batch(run.run_id, {}, {{"factors", "8"}}, {});
   try {

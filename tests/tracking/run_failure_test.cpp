@@ -18,7 +18,7 @@ using testing::LogCapture;
 using testing::MockMlflowServer;
 using testing::TempDirectory;
 
-constexpr const char* kLogBatch = "/api/2.0/mlflow/runs/log-batch";
+constexpr const char* kLogBatchRoute = "/api/2.0/mlflow/runs/log-batch";
 constexpr const char* kLogInputs = "/api/2.0/mlflow/runs/log-inputs";
 constexpr const char* kUpdateRun = "/api/2.0/mlflow/runs/update";
 const std::string kInvalidValueBody =
@@ -75,7 +75,7 @@ TEST(RunFailure, RejectedInputsEndRestRunFailed) {
 // The error tag goes through log-batch too, so it is lost, but the status still changes.
 TEST(RunFailure, FailingLogBatchEndsRestRunFailed) {
   MockMlflowServer server;
-  server.fail_next("POST", kLogBatch, 1000, 500);
+  server.fail_next("POST", kLogBatchRoute, 1000, 500);
   auto observer = observer_at(server.url());
   LogCapture logs;
 

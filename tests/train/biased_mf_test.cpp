@@ -48,7 +48,7 @@ PlantedRatings planted_ratings() {
 }
 
 // The ALS solver with almost no regularization, so that it recovers the planted model.
-BiasedMfOptions small_options() {
+BiasedMfOptions small_mf_options() {
   BiasedMfOptions options;
   options.solver = "als";
   options.factors = 2;
@@ -62,7 +62,7 @@ BiasedMfOptions small_options() {
 TEST(BiasedMf, PredictionIsFoldedDotProduct) {
   const PlantedRatings data = planted_ratings();
   const RatingMatrix matrix = build_rating_matrix(data.train, data.catalog);
-  const Embeddings embeddings = BiasedMf(small_options()).fit(matrix, nullptr);
+  const Embeddings embeddings = BiasedMf(small_mf_options()).fit(matrix, nullptr);
 
   // user = [p_u, b_u + mu, 1] and movie = [q_i, 1, b_i].
   ASSERT_EQ(embeddings.users.cols(), 4);
@@ -95,11 +95,11 @@ TEST(BiasedMf, UserWithoutRatingsGetsMeanPlusMovieBias) {
   }
   mean /= static_cast<double>(data.train.size());
 
-  BiasedMfOptions gibbs = small_options();
+  BiasedMfOptions gibbs = small_mf_options();
   gibbs.solver = "gibbs";
   gibbs.burn_in = 5;
   gibbs.samples = 5;
-  for (const BiasedMfOptions& options : {small_options(), gibbs}) {
+  for (const BiasedMfOptions& options : {small_mf_options(), gibbs}) {
     SCOPED_TRACE(options.solver);
     const Embeddings embeddings = BiasedMf(options).fit(matrix, nullptr);
     const auto last = embeddings.users.rows() - 1;
@@ -120,7 +120,7 @@ TEST(BiasedMf, ObjectiveDecreasesEveryIteration) {
     rating.rating += noise(random);
   }
   const RatingMatrix matrix = build_rating_matrix(data.train, data.catalog);
-  BiasedMfOptions options = small_options();
+  BiasedMfOptions options = small_mf_options();
   options.regularization = 0.05;
   options.iterations = 10;
   std::vector<double> losses;
@@ -138,7 +138,7 @@ TEST(BiasedMf, ObjectiveDecreasesEveryIteration) {
 TEST(BiasedMf, DeterministicAcrossRunsAndThreads) {
   const PlantedRatings data = planted_ratings();
   const RatingMatrix matrix = build_rating_matrix(data.train, data.catalog);
-  BiasedMfOptions options = small_options();
+  BiasedMfOptions options = small_mf_options();
   const Embeddings first = BiasedMf(options).fit(matrix, nullptr);
   options.threads = 1;
   const Embeddings second = BiasedMf(options).fit(matrix, nullptr);

@@ -30,7 +30,7 @@ PlantedClusters noisy_clusters() {
   return data;
 }
 
-ImplicitAlsOptions small_options() {
+ImplicitAlsOptions small_als_options() {
   ImplicitAlsOptions options;
   options.factors = 8;
   options.regularization = 1.0;
@@ -52,7 +52,7 @@ std::vector<double> losses_of(const ImplicitAlsOptions& options, const RatingMat
 TEST(ImplicitAls, ObjectiveDecreasesWithConjugateGradient) {
   const PlantedClusters data = noisy_clusters();
   const RatingMatrix matrix = build_rating_matrix(data.ratings, data.catalog);
-  const std::vector<double> losses = losses_of(small_options(), matrix);
+  const std::vector<double> losses = losses_of(small_als_options(), matrix);
 
   ASSERT_EQ(losses.size(), 12U);
   for (std::size_t k = 1; k < losses.size(); ++k) {
@@ -63,7 +63,7 @@ TEST(ImplicitAls, ObjectiveDecreasesWithConjugateGradient) {
 TEST(ImplicitAls, ObjectiveDecreasesWithCholesky) {
   const PlantedClusters data = noisy_clusters();
   const RatingMatrix matrix = build_rating_matrix(data.ratings, data.catalog);
-  ImplicitAlsOptions options = small_options();
+  ImplicitAlsOptions options = small_als_options();
   options.solver = "cholesky";
   options.confidence = "log";
   const std::vector<double> losses = losses_of(options, matrix);
@@ -133,7 +133,7 @@ TEST(ImplicitAls, RecoversPlantedClusters) {
   const PlantedClusters data = planted_clusters(90, 60, 3, 0.5, 3);
   const RatingMatrix matrix = build_rating_matrix(data.ratings, data.catalog);
   for (const std::string solver : {"cg", "cholesky"}) {
-    ImplicitAlsOptions options = small_options();
+    ImplicitAlsOptions options = small_als_options();
     options.solver = solver;
     const Embeddings embeddings = ImplicitAls(options).fit(matrix, nullptr);
     EXPECT_GE(share_in_own_cluster(embeddings, data, matrix), 0.95) << solver;
@@ -143,7 +143,7 @@ TEST(ImplicitAls, RecoversPlantedClusters) {
 TEST(ImplicitAls, SameSeedGivesBitwiseEqualEmbeddings) {
   const PlantedClusters data = noisy_clusters();
   const RatingMatrix matrix = build_rating_matrix(data.ratings, data.catalog);
-  ImplicitAlsOptions options = small_options();
+  ImplicitAlsOptions options = small_als_options();
   const Embeddings first = ImplicitAls(options).fit(matrix, nullptr);
   const Embeddings second = ImplicitAls(options).fit(matrix, nullptr);
   EXPECT_TRUE(first.users == second.users);
@@ -164,7 +164,7 @@ TEST(ImplicitAls, UnratedMovieGetsZeroFactors) {
   PlantedClusters data = planted_clusters(30, 12, 3, 0.6, 5);
   data.catalog.movie_ids.push_back(100);
   const RatingMatrix matrix = build_rating_matrix(data.ratings, data.catalog);
-  const Embeddings embeddings = ImplicitAls(small_options()).fit(matrix, nullptr);
+  const Embeddings embeddings = ImplicitAls(small_als_options()).fit(matrix, nullptr);
   ASSERT_EQ(embeddings.movie_ids.back(), 100);
   EXPECT_EQ(embeddings.movies.bottomRows(1).squaredNorm(), 0.0F);
   EXPECT_GT(embeddings.movies.topRows(12).squaredNorm(), 0.0F);
@@ -173,7 +173,7 @@ TEST(ImplicitAls, UnratedMovieGetsZeroFactors) {
 TEST(ImplicitAls, ReportsEveryIterationWithEmbeddings) {
   const PlantedClusters data = planted_clusters(30, 12, 3, 0.6, 5);
   const RatingMatrix matrix = build_rating_matrix(data.ratings, data.catalog);
-  ImplicitAlsOptions options = small_options();
+  ImplicitAlsOptions options = small_als_options();
   options.iterations = 3;
   std::vector<int> iterations;
   ImplicitAls(options).fit(matrix, [&](const TrainingProgress& progress) {
