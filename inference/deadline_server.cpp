@@ -132,6 +132,8 @@ bool DeadlineServer::process_and_close_socket(socket_t socket) {
     close_requested = false;
     bool connection_closed = false;
     served = process_request(stream, left == 1, connection_closed, nullptr);
+    // The stream buffers the response; a failed send ends the connection like a failed write.
+    served = stream.flush() && served;
     rejected = close_requested || stream.head_too_large();
     if (!served || connection_closed || stream.timed_out() || rejected) {
       break;

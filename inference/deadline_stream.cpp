@@ -108,10 +108,34 @@ bool DeadlineStream::is_readable() const {
 }
 
 bool DeadlineStream::is_writable() const {
-  return wait_for(socket_, POLLOUT, writing_ ? write_deadline_ : Clock::now() + timeouts_.write);
+  return !output_failed_ &&
+         wait_for(socket_, POLLOUT, writing_ ? write_deadline_ : Clock::now() + timeouts_.write);
+}
+
+ssize_t DeadlineStream::fill_buffer() {
+  ssize_t count = 0;
+  do {
+    count = ::recv(socket_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+  } while (count < 0 && errno == EINTR);
+  // Waiting only when nothing has arrived saves a poll() per request on a busy connection.
+  while (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    if (!wait_readable()) {
+      return -1;
+    }
+    count = ::recv(socket_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+  }
+  if (count > 0) {
+    buffer_begin_ = 0;
+    buffer_end_ = static_cast<std::size_t>(count);
+  }
+  return count;
 }
 
 ssize_t DeadlineStream::read(char* data, size_t size) {
+  // The client may wait for what was written before it sends more ("100 Continue").
+  if (!pending_output_.empty() && !flush()) {
+    return -1;
+  }
   writing_ = false;
   if (head_too_large_) {
     if (!request_line_ended_ && size > 0) {
@@ -122,18 +146,10 @@ ssize_t DeadlineStream::read(char* data, size_t size) {
     return -1;
   }
   if (!has_buffered_input()) {
-    if (!wait_readable()) {
-      return -1;
-    }
-    ssize_t count = 0;
-    do {
-      count = ::recv(socket_, buffer_.data(), buffer_.size(), 0);
-    } while (count < 0 && errno == EINTR);
+    ssize_t count = fill_buffer();
     if (count <= 0) {
       return count;  // 0: the client closed the connection.
     }
-    buffer_begin_ = 0;
-    buffer_end_ = static_cast<std::size_t>(count);
   }
 
   std::size_t count = std::min(size, buffer_end_ - buffer_begin_);
@@ -149,21 +165,37 @@ ssize_t DeadlineStream::read(char* data, size_t size) {
 }
 
 ssize_t DeadlineStream::write(const char* data, size_t size) {
+  if (output_failed_) {
+    return -1;
+  }
   if (!writing_) {
     writing_ = true;
     write_deadline_ = Clock::now() + timeouts_.write;
   }
-  // MSG_DONTWAIT returns a partial count instead of blocking past the deadline, and httplib
-  // writes the rest with the next call.
-  for (;;) {
-    if (!wait_for(socket_, POLLOUT, write_deadline_)) {
-      return -1;
-    }
-    ssize_t count = ::send(socket_, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (count >= 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) {
-      return count;
+  pending_output_.append(data, size);
+  if (pending_output_.size() >= kMaxPendingOutput && !flush()) {
+    return -1;
+  }
+  return static_cast<ssize_t>(size);
+}
+
+bool DeadlineStream::flush() {
+  std::size_t sent = 0;
+  while (!output_failed_ && sent < pending_output_.size()) {
+    // MSG_DONTWAIT: a full socket buffer makes send() return at once, and the wait below
+    // stops at the response's deadline.
+    ssize_t count = ::send(socket_, pending_output_.data() + sent, pending_output_.size() - sent,
+                           MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (count >= 0) {
+      sent += static_cast<std::size_t>(count);
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      output_failed_ = !wait_for(socket_, POLLOUT, write_deadline_);
+    } else if (errno != EINTR) {
+      output_failed_ = true;
     }
   }
+  pending_output_.clear();
+  return !output_failed_;
 }
 
 void DeadlineStream::get_remote_ip_and_port(std::string& ip, int& port) const {

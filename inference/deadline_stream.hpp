@@ -21,6 +21,8 @@ struct ConnectionTimeouts {
 // and headers). httplib's own stream bounds each read and write separately, so a client that
 // sends or reads one byte at a time could hold a worker thread forever, and httplib keeps
 // every header line in memory before any size check.
+// Writes are buffered until flush(), a read or kMaxPendingOutput bytes, so that a response's
+// head and body, which httplib writes separately, leave in one send() and one TCP segment.
 class DeadlineStream : public httplib::Stream {
  public:
   // `max_head_bytes` bounds the request line plus the headers, line ends included.
@@ -40,8 +42,12 @@ class DeadlineStream : public httplib::Stream {
   bool is_readable() const override;
   bool is_writable() const override;
   ssize_t read(char* data, size_t size) override;
+  // Appends `data` to the output buffer, and sends the buffer once it reaches
+  // kMaxPendingOutput bytes.
   ssize_t write(const char* data, size_t size) override;
   using httplib::Stream::write;
+  // Sends the buffered output within the write timeout. Returns false when that failed.
+  bool flush();
   void get_remote_ip_and_port(std::string& ip, int& port) const override;
   void get_local_ip_and_port(std::string& ip, int& port) const override;
   socket_t socket() const override { return socket_; }
@@ -49,8 +55,12 @@ class DeadlineStream : public httplib::Stream {
  private:
   using Clock = std::chrono::steady_clock;
 
+  static constexpr std::size_t kMaxPendingOutput = 64 * 1024;
+
   // Waits up to the read timeout, cut at the request deadline, for input.
   bool wait_readable() const;
+  // Receives into the empty input buffer and returns recv()'s result.
+  ssize_t fill_buffer();
   // How many of the next `count` buffered bytes may be handed to httplib under the head limit;
   // 0 once it is reached. Marks the end of the head when it is among them.
   std::size_t count_head_bytes(std::size_t count);
@@ -70,6 +80,8 @@ class DeadlineStream : public httplib::Stream {
   std::array<char, 4096> buffer_{};
   std::size_t buffer_begin_ = 0;
   std::size_t buffer_end_ = 0;
+  std::string pending_output_;
+  bool output_failed_ = false;  // A send failed: the connection is unusable.
 };
 
 }  // namespace recsys::inference

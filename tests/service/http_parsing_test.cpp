@@ -248,5 +248,46 @@ TEST_F(HttpParsing, ValidRequestsKeepTheConnection) {
   EXPECT_NE(reply.bytes.find("Keep-Alive:"), std::string::npos) << reply.bytes;
 }
 
+TEST_F(HttpParsing, ContinueIsSentBeforeTheBody) {
+  // The service buffers its output, but the interim "100 Continue" must go out before the
+  // service waits for the body. Otherwise a client that waits for it stalls.
+  const std::string body = R"({"ratings": [{"movie_id": 50, "rating": 5}], "k": 3})";
+  int socket_fd = connect_loopback(port());
+  ASSERT_GE(socket_fd, 0);
+  const std::string head =
+      "POST /recommendations HTTP/1.1\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nConnection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  ASSERT_EQ(::send(socket_fd, head.data(), head.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(head.size()));
+  char buffer[256];
+  ssize_t received = ::recv(socket_fd, buffer, sizeof buffer, 0);
+  ASSERT_GT(received, 0) << "no interim response before the body";
+  EXPECT_EQ(std::string(buffer, static_cast<std::size_t>(received)).rfind("HTTP/1.1 100", 0), 0U);
+
+  ASSERT_EQ(::send(socket_fd, body.data(), body.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(body.size()));
+  RawReply reply = read_until_closed(socket_fd);
+  ::close(socket_fd);
+  EXPECT_TRUE(reply.starts_with_status(200)) << reply.bytes;
+  EXPECT_NE(reply.bytes.find("\"items\""), std::string::npos) << reply.bytes;
+}
+
+TEST_F(HttpParsing, HeadAndBodyArriveTogether) {
+  // The head and body leave in one send(), so the first recv() returns the whole response.
+  int socket_fd = connect_loopback(port());
+  ASSERT_GE(socket_fd, 0);
+  const std::string request = "GET /recommendations/1?k=5 HTTP/1.1\r\n\r\n";
+  ASSERT_EQ(::send(socket_fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  char buffer[16384];
+  ssize_t received = ::recv(socket_fd, buffer, sizeof buffer, 0);
+  ::close(socket_fd);
+  ASSERT_GT(received, 0);
+  std::string first(buffer, static_cast<std::size_t>(received));
+  EXPECT_TRUE(first.rfind("HTTP/1.1 200", 0) == 0) << first;
+  EXPECT_NE(first.find("\"items\""), std::string::npos) << "the body came in a later segment";
+}
+
 }  // namespace
 }  // namespace recsys::testing
