@@ -85,9 +85,11 @@ std::string resolve_database_url(const std::string& option) {
 }
 
 std::string redact_connection_string(const std::string& conninfo) {
-  // postgresql://user:secret@host/db and password=secret (quoted or not).
-  static const std::regex url_password(R"(^(postgres(?:ql)?://[^:/@]*:)[^@]*@)");
-  static const std::regex key_password(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+))");
+  // postgresql://user:secret@host/db and password=secret (quoted or not), in any letter case.
+  // The URL's password runs to the last '@', so that an unescaped '@' in it is hidden too.
+  static const std::regex url_password(R"(^(postgres(?:ql)?://[^:/@]*:).*@)", std::regex::icase);
+  static const std::regex key_password(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+))",
+                                       std::regex::icase);
   std::string redacted = std::regex_replace(conninfo, url_password, "$1***@");
   redacted = std::regex_replace(redacted, key_password, "$1***");
   return redacted;

@@ -22,6 +22,13 @@ TEST(RedactConnectionString, HidesUrlPassword) {
             "postgresql://recsys@127.0.0.1/recsys");
 }
 
+TEST(RedactConnectionString, HidesUnusualUrlPasswords) {
+  // libpq fails on a password with an unescaped '@'; the message about it must hide it too.
+  EXPECT_EQ(db::redact_connection_string("postgresql://u:p@ss@h/db"), "postgresql://u:***@h/db");
+  EXPECT_EQ(db::redact_connection_string("POSTGRESQL://u:s3cret@h/db"), "POSTGRESQL://u:***@h/db");
+  EXPECT_EQ(db::redact_connection_string("host=h PASSWORD=s3cret"), "host=h PASSWORD=***");
+}
+
 TEST(RedactConnectionString, HidesKeywordPassword) {
   EXPECT_EQ(db::redact_connection_string("host=h password=s3cret dbname=d"),
             "host=h password=*** dbname=d");
