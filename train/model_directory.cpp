@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <system_error>
 
@@ -39,6 +40,33 @@ json read_json(const fs::path& file) {
   }
 }
 
+// Returns `value[key]` when it is an integer from `min` to `max`. nlohmann's get<int>() would
+// truncate 10.5 without an error, and converting 1e12 to int is undefined behaviour.
+std::int64_t integer_field(const json& value, const char* key, std::int64_t min, std::int64_t max,
+                           const fs::path& file) {
+  const json& field = value.at(key);
+  const bool in_range =
+      field.is_number_unsigned()
+          ? field.get<std::uint64_t>() <= static_cast<std::uint64_t>(max) &&
+                (min <= 0 || field.get<std::uint64_t>() >= static_cast<std::uint64_t>(min))
+          : field.is_number_integer() && field.get<std::int64_t>() >= min &&
+                field.get<std::int64_t>() <= max;
+  if (!in_range) {
+    throw InputError(file.string(), 0,
+                     std::string("invalid field '") + key + "': " + field.dump() +
+                         ", expected an integer from " + std::to_string(min) + " to " +
+                         std::to_string(max) + "; train the model again to rewrite it");
+  }
+  return field.get<std::int64_t>();
+}
+
+// Bounds of the integer fields of a model directory: far beyond real models and catalogs, so
+// that only damaged or hand-edited files fail.
+constexpr std::int64_t kMaxFactors = 100'000;
+constexpr std::int64_t kMaxYear = 9999;
+constexpr std::int64_t kMaxAge = 200;
+constexpr std::int64_t kMaxId = std::numeric_limits<std::int64_t>::max();
+
 json metadata_to_json(const ModelMetadata& metadata) {
   json value = {{"format", "recsys-embeddings"},
                 {"format_version", metadata.format_version},
@@ -63,15 +91,16 @@ json metadata_to_json(const ModelMetadata& metadata) {
 ModelMetadata metadata_from_json(const json& value, const fs::path& file) {
   try {
     ModelMetadata metadata;
-    metadata.format_version = value.at("format_version").get<int>();
+    metadata.format_version = static_cast<int>(
+        integer_field(value, "format_version", 0, std::numeric_limits<int>::max(), file));
     if (metadata.format_version != 1) {
       throw InputError(file.string(), 0,
                        "unsupported format_version " + std::to_string(metadata.format_version) +
                            ": this program reads version 1; use a matching recsys version");
     }
     metadata.model_type = value.at("model_type").get<std::string>();
-    metadata.factors = value.at("factors").get<int>();
-    metadata.dimension = value.at("dimension").get<int>();
+    metadata.factors = static_cast<int>(integer_field(value, "factors", 0, kMaxFactors, file));
+    metadata.dimension = static_cast<int>(integer_field(value, "dimension", 1, kMaxFactors, file));
     metadata.hyperparameters = value.at("hyperparameters");
     metadata.software_version = value.at("software_version").get<std::string>();
     metadata.git_commit = value.at("git_commit").get<std::string>();
@@ -103,12 +132,12 @@ json movie_to_json(const Movie& movie) {
           {"imdb_url", movie.imdb_url}};
 }
 
-Movie movie_from_json(const json& value) {
+Movie movie_from_json(const json& value, const fs::path& file) {
   Movie movie;
-  movie.id = value.at("movie_id").get<std::int64_t>();
+  movie.id = integer_field(value, "movie_id", 1, kMaxId, file);
   movie.title = value.at("title").get<std::string>();
   if (!value.at("year").is_null()) {
-    movie.year = value.at("year").get<int>();
+    movie.year = static_cast<int>(integer_field(value, "year", 0, kMaxYear, file));
   }
   movie.genres = value.at("genres").get<std::vector<std::string>>();
   movie.imdb_url = value.at("imdb_url").get<std::string>();
@@ -123,10 +152,10 @@ json user_to_json(const User& user) {
           {"zip_code", user.zip_code}};
 }
 
-User user_from_json(const json& value) {
+User user_from_json(const json& value, const fs::path& file) {
   User user;
-  user.id = value.at("user_id").get<std::int64_t>();
-  user.age = value.at("age").get<int>();
+  user.id = integer_field(value, "user_id", 1, kMaxId, file);
+  user.age = static_cast<int>(integer_field(value, "age", 0, kMaxAge, file));
   user.gender = value.at("gender").get<std::string>();
   user.occupation = value.at("occupation").get<std::string>();
   user.zip_code = value.at("zip_code").get<std::string>();
@@ -285,10 +314,10 @@ ModelDirectory read_model_directory(const fs::path& directory) {
   const fs::path catalog = directory / "catalog";
   try {
     for (const json& movie : read_json(catalog / "movies.json")) {
-      model.movies.push_back(movie_from_json(movie));
+      model.movies.push_back(movie_from_json(movie, catalog / "movies.json"));
     }
     for (const json& user : read_json(catalog / "users.json")) {
-      model.users.push_back(user_from_json(user));
+      model.users.push_back(user_from_json(user, catalog / "users.json"));
     }
     model.genres = read_json(catalog / "genres.json").get<std::vector<std::string>>();
   } catch (const json::exception& e) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -11,6 +12,7 @@ namespace recsys {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 ModelDirectory make_model() {
   ModelDirectory model;
@@ -111,6 +113,42 @@ TEST_F(ModelDirectoryTest, RejectsShapeMismatch) {
   std::ofstream(root_ / "model" / "id_maps.json")
       << R"({"user_ids": [1, 2, 3], "movie_ids": [10, 20, 30]})";
   EXPECT_THROW(read_model_directory(root_ / "model"), Error);
+}
+
+TEST_F(ModelDirectoryTest, RejectsNonIntegerFields) {
+  // Each case rewrites one field of one file; the error names the field and the value.
+  struct Case {
+    const char* file;
+    const char* key;
+    json value;
+    const char* shown;
+  };
+  const std::vector<Case> cases = {
+      {"model.json", "dimension", 2.5, "2.5"},
+      {"model.json", "factors", -2, "-2"},
+      {"catalog/movies.json", "year", 1e12, "1000000000000.0"},
+      {"catalog/movies.json", "movie_id", "10", "\"10\""},
+      {"catalog/users.json", "age", 24.5, "24.5"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.file) + " " + c.key);
+    fs::remove_all(root_ / "model");
+    write_model_directory(make_model(), root_ / "model");
+    const fs::path file = root_ / "model" / c.file;
+    json content = json::parse(std::ifstream(file));
+    json& target = content.is_array() ? content[0] : content;
+    target[c.key] = c.value;
+    std::ofstream(file, std::ios::trunc) << content.dump();
+    try {
+      read_model_directory(root_ / "model");
+      ADD_FAILURE() << "expected an error";
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find(std::string("'") + c.key + "'"), std::string::npos) << message;
+      EXPECT_NE(message.find(c.shown), std::string::npos) << message;
+      EXPECT_NE(message.find(file.filename().string()), std::string::npos) << message;
+    }
+  }
 }
 
 }  // namespace
