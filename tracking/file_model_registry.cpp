@@ -16,21 +16,21 @@ namespace recsys::tracking {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-constexpr int kCreateVersionAttempts = 3;
-
-void validate_model_name(const std::string& name) {
+void validate_registered_model_name(const std::string& name) {
   if (name.empty()) {
     throw MlflowError("registered model name must not be empty", kInvalidParameterValue);
   }
   if (name.find('/') != std::string::npos || name.find('\\') != std::string::npos ||
       name.find('%') != std::string::npos || name == "." || name == "..") {
-    throw MlflowError(
-        "invalid registered model name '" + name + "': it must not contain '/', '\\' or '%'",
-        kInvalidParameterValue);
+    throw MlflowError("invalid registered model name '" + name +
+                          "': it must not be '.' or '..' or contain '/', '\\' or '%'",
+                      kInvalidParameterValue);
   }
 }
+
+namespace {
+
+constexpr int kCreateVersionAttempts = 3;
 
 // Alias rules of mlflow/utils/validation.py _validate_model_alias_name.
 void validate_alias(const std::string& alias) {
@@ -97,7 +97,7 @@ FileModelRegistry::FileModelRegistry(fs::path root) : root_(std::move(root)) {
 }
 
 fs::path FileModelRegistry::model_directory(const std::string& name) const {
-  validate_model_name(name);
+  validate_registered_model_name(name);
   return root_ / "models" / name;
 }
 

@@ -6,6 +6,10 @@
 
 namespace recsys::tracking {
 
+// Throws MlflowError INVALID_PARAMETER_VALUE for a name the file store cannot hold: empty, "."
+// or "..", or containing '/', '\\' or '%'.
+void validate_registered_model_name(const std::string& name);
+
 // MLflow's file-based model registry, in the layout of
 // mlflow/store/model_registry/file_store.py (MLflow 2.x):
 //

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "recsys/version.hpp"
+#include "tracking/file_model_registry.hpp"
 #include "tracking/ids.hpp"
 #include "tracking/local_files.hpp"
 #include "tracking/mlmodel.hpp"
@@ -96,6 +97,12 @@ MlflowTrainingObserver::MlflowTrainingObserver(MlflowTrackingOptions options)
     : options_(std::move(options)), config_(resolve_tracking_config(options_.tracking_uri)) {
   if (options_.experiment_name.empty()) {
     throw Error("invalid MLflow experiment name '': the name must not be empty");
+  }
+  // A name the registry would reject fails now rather than after training.
+  if (options_.register_model && !config_.is_rest) {
+    validate_registered_model_name(options_.registered_model_name);
+  } else if (options_.register_model && options_.registered_model_name.empty()) {
+    throw Error("invalid registered model name '': the name must not be empty");
   }
 }
 

@@ -88,5 +88,27 @@ TEST(OptionNames, FormerRegisterNamesStillWork) {
   EXPECT_NE(both.exit_code, 0) << "both spellings of one option were accepted";
 }
 
+// The file store's name rules apply before training, so a bad name costs no training time and
+// leaves no run, model directory or store behind.
+TEST(OptionNames, InvalidRegisteredModelFailsBeforeTraining) {
+  TempDirectory temp;
+  const fs::path data =
+      test::write_ml100k_release(temp.path(), test::planted_clusters(60, 45, 3, 0.5, 21));
+  const fs::path store = temp.path() / "mlruns";
+  const fs::path model = temp.path() / "model";
+  const ProcessResult train =
+      run_recsys({"train", "--data", data.string(), "--model", "als", "--factors", "4",
+                  "--iterations", "2", "--out", model.string(), "--tracking-uri", store.string(),
+                  "--register", "--registered-model", "team/recommender"},
+                 temp.path());
+  EXPECT_EQ(train.exit_code, 1) << train.output;
+  EXPECT_NE(train.output.find("invalid registered model name 'team/recommender'"),
+            std::string::npos)
+      << train.output;
+  EXPECT_EQ(train.output.find("iteration"), std::string::npos) << train.output;
+  EXPECT_FALSE(fs::exists(store));
+  EXPECT_FALSE(fs::exists(model));
+}
+
 }  // namespace
 }  // namespace recsys::testing
