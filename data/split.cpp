@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <filesystem>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -159,11 +160,22 @@ Split read_official_split(const Dataset& dataset, const std::string& name,
   DataSource source(dataset.source);
   std::string base = name + ".base";
   std::string test = name + ".test";
-  if (!source.contains(base) || !source.contains(test)) {
+  for (const std::string& file : {base, test}) {
+    if (source.contains(file)) {
+      continue;
+    }
+    // A directory or other non-regular entry by that name is named as such, not as missing.
+    std::error_code error;
+    if (std::filesystem::exists(source.describe(file), error)) {
+      throw Error(
+          fmt::format("{} is not a regular file; the {} split reads {} and {} as files: "
+                      "replace it with the file from the ML-100k release",
+                      source.describe(file), name, base, test));
+    }
     throw Error(
-        fmt::format("the {} split needs the files {} and {}, which {} does not have "
+        fmt::format("the {} split needs the files {} and {}, and {} has no {} "
                     "(only ML-100k ships them); use the random or temporal split",
-                    name, base, test, dataset.source.string()));
+                    name, base, test, dataset.source.string(), file));
   }
 
   IdSet movies;

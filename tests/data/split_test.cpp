@@ -13,6 +13,7 @@ namespace recsys::test {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Ratings of `users` users on 1..`per_user` movies, with timestamps that run backwards so
 // that file order and time order differ.
@@ -224,7 +225,21 @@ TEST_F(OfficialSplitTest, RejectsMissingSplitFiles) {
     FAIL() << "split ua without ua.base";
   } catch (const Error& e) {
     EXPECT_THAT(e.what(), HasSubstr("the ua split needs the files ua.base and ua.test"));
+    EXPECT_THAT(e.what(), HasSubstr("has no ua.base"));
     EXPECT_THAT(e.what(), HasSubstr("use the random or temporal split"));
+  }
+}
+
+TEST_F(OfficialSplitTest, DirectoryInPlaceOfSplitFileIsNamed) {
+  files_.erase("u1.test");
+  write_files(dir_.path() / "ml-100k", files_);
+  std::filesystem::create_directory(dir_.path() / "ml-100k" / "u1.test");
+  try {
+    make_split(load(dir_.path() / "ml-100k"), SplitOptions{});
+    FAIL() << "u1.test is a directory";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("u1.test is not a regular file"));
+    EXPECT_THAT(e.what(), Not(HasSubstr("only ML-100k ships them")));
   }
 }
 
