@@ -41,15 +41,20 @@ bool ends_session(const std::string& sqlstate) {
 // Returns the password texts of `conninfo` as written (before percent-decoding): the URL's
 // user information, a password= query parameter, or a password keyword, quotes removed.
 std::vector<std::string> written_passwords(const std::string& conninfo) {
-  static const std::regex url_password(R"(^postgres(?:ql)?://[^:/@]*:([^@/]*)@)");
-  static const std::regex query_password(R"([?&]password=([^&]*))");
-  static const std::regex key_password(R"(password\s*=\s*(?:'((?:[^'\\]|\\.)*)'?|(\S+)))");
+  // libpq takes only a lower-case scheme as a URL, but quotes the whole string when it
+  // rejects another spelling, so every spelling is searched.
+  static const std::regex url_password(R"(^\s*postgres(?:ql)?://[^:/@]*:([^@/]*)@)",
+                                       std::regex::icase);
+  static const std::regex query_password(R"([?&]password=([^&]*))", std::regex::icase);
+  static const std::regex key_password(R"(password\s*=\s*(?:'((?:[^'\\]|\\.)*)'?|(\S+)))",
+                                       std::regex::icase);
+  static const std::regex url_scheme(R"(^\s*postgres(?:ql)?://)", std::regex::icase);
   std::vector<std::string> passwords;
   std::smatch match;
   if (std::regex_search(conninfo, match, url_password)) {
     passwords.push_back(match[1]);
   }
-  bool is_url = conninfo.starts_with("postgres");
+  bool is_url = std::regex_search(conninfo, url_scheme);
   for (auto it = std::sregex_iterator(conninfo.begin(), conninfo.end(),
                                       is_url ? query_password : key_password);
        it != std::sregex_iterator(); ++it) {
@@ -86,8 +91,9 @@ std::string resolve_database_url(const std::string& option) {
 
 std::string redact_connection_string(const std::string& conninfo) {
   // postgresql://user:secret@host/db and password=secret (quoted or not), in any letter case.
-  // The URL's password runs to the last '@', so that an unescaped '@' in it is hidden too.
-  static const std::regex url_password(R"(^(postgres(?:ql)?://[^:/@]*:).*@)", std::regex::icase);
+  // The URL's password runs to the last '@', so that an unescaped '@' in it is hidden too. An
+  // '@' in the query string then hides the host and database as well.
+  static const std::regex url_password(R"(^(\s*postgres(?:ql)?://[^:/@]*:).*@)", std::regex::icase);
   static const std::regex key_password(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+))",
                                        std::regex::icase);
   std::string redacted = std::regex_replace(conninfo, url_password, "$1***@");
@@ -146,6 +152,15 @@ std::int64_t Result::affected_rows() const {
 // Connection
 
 Connection::Connection(const std::string& conninfo) {
+  // libpq ends a URL's password at the first '@' and takes the rest as the host, which its
+  // error message would then show.
+  static const std::regex password_with_at(R"(^\s*postgres(?:ql)?://[^:/@]*:[^/?@]*@[^/?]*@)",
+                                           std::regex::icase);
+  if (std::regex_search(conninfo, password_with_at)) {
+    throw DatabaseError("cannot connect to PostgreSQL at '" + redact_connection_string(conninfo) +
+                            "': the password in the URL contains '@'; write it as %40",
+                        "", true);
+  }
   connection_ = PQconnectdb(conninfo.c_str());
   if (connection_ == nullptr || PQstatus(connection_) != CONNECTION_OK) {
     std::string message = connection_ != nullptr

@@ -113,6 +113,10 @@ bool DeadlineStream::is_writable() const {
 }
 
 ssize_t DeadlineStream::fill_buffer() {
+  if (Clock::now() >= request_deadline_) {
+    timed_out_ = true;  // Even when more bytes are already queued.
+    return -1;
+  }
   ssize_t count = 0;
   do {
     count = ::recv(socket_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
@@ -172,20 +176,29 @@ ssize_t DeadlineStream::write(const char* data, size_t size) {
     writing_ = true;
     write_deadline_ = Clock::now() + timeouts_.write;
   }
-  pending_output_.append(data, size);
-  if (pending_output_.size() >= kMaxPendingOutput && !flush()) {
+  if (pending_output_.size() + size <= kMaxPendingOutput) {
+    pending_output_.append(data, size);
+    return static_cast<ssize_t>(size);
+  }
+  // A large write goes out directly, without a copy into the buffer.
+  if (!flush() || !send_all(data, size)) {
     return -1;
   }
   return static_cast<ssize_t>(size);
 }
 
 bool DeadlineStream::flush() {
+  bool sent = send_all(pending_output_.data(), pending_output_.size());
+  pending_output_.clear();
+  return sent;
+}
+
+bool DeadlineStream::send_all(const char* data, std::size_t size) {
   std::size_t sent = 0;
-  while (!output_failed_ && sent < pending_output_.size()) {
+  while (!output_failed_ && sent < size) {
     // MSG_DONTWAIT: a full socket buffer makes send() return at once, and the wait below
     // stops at the response's deadline.
-    ssize_t count = ::send(socket_, pending_output_.data() + sent, pending_output_.size() - sent,
-                           MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t count = ::send(socket_, data + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (count >= 0) {
       sent += static_cast<std::size_t>(count);
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -194,7 +207,6 @@ bool DeadlineStream::flush() {
       output_failed_ = true;
     }
   }
-  pending_output_.clear();
   return !output_failed_;
 }
 

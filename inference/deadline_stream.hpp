@@ -22,7 +22,7 @@ struct ConnectionTimeouts {
 // sends or reads one byte at a time could hold a worker thread forever, and httplib keeps
 // every header line in memory before any size check.
 // Writes are buffered until flush(), a read or kMaxPendingOutput bytes, so that a response's
-// head and body, which httplib writes separately, leave in one send() and one TCP segment.
+// head and body, which httplib writes separately, leave in one send().
 class DeadlineStream : public httplib::Stream {
  public:
   // `max_head_bytes` bounds the request line plus the headers, line ends included.
@@ -42,8 +42,8 @@ class DeadlineStream : public httplib::Stream {
   bool is_readable() const override;
   bool is_writable() const override;
   ssize_t read(char* data, size_t size) override;
-  // Appends `data` to the output buffer, and sends the buffer once it reaches
-  // kMaxPendingOutput bytes.
+  // Appends `data` to the output buffer. When the buffer would pass kMaxPendingOutput bytes,
+  // sends the buffer and then `data` instead.
   ssize_t write(const char* data, size_t size) override;
   using httplib::Stream::write;
   // Sends the buffered output within the write timeout. Returns false when that failed.
@@ -55,12 +55,16 @@ class DeadlineStream : public httplib::Stream {
  private:
   using Clock = std::chrono::steady_clock;
 
+  // NOTE: a streamed response (an httplib content provider) would be held back until this
+  // many bytes are buffered or the response ends. No route streams today.
   static constexpr std::size_t kMaxPendingOutput = 64 * 1024;
 
   // Waits up to the read timeout, cut at the request deadline, for input.
   bool wait_readable() const;
   // Receives into the empty input buffer and returns recv()'s result.
   ssize_t fill_buffer();
+  // Sends `size` bytes within the write deadline. Returns false when that failed.
+  bool send_all(const char* data, std::size_t size);
   // How many of the next `count` buffered bytes may be handed to httplib under the head limit;
   // 0 once it is reached. Marks the end of the head when it is among them.
   std::size_t count_head_bytes(std::size_t count);

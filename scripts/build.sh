@@ -37,8 +37,7 @@ case $config in
     ;;
 esac
 
-# Unity batches halve the build time (see CMakeLists.txt). Without them compile_commands.json
-# lists every file, as editors and clang-tidy want.
+# Unity batches halve the build time (see CMakeLists.txt).
 cmake_options+=(-DCMAKE_UNITY_BUILD="${UNITY_BUILD:-ON}")
 cmake -S "$root" -B "$root/build/$config" "${cmake_options[@]}" >/dev/null
 cmake --build "$root/build/$config" "${targets[@]}" -j"$(nproc)"

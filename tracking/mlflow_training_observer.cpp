@@ -99,10 +99,11 @@ MlflowTrainingObserver::MlflowTrainingObserver(MlflowTrackingOptions options)
     throw Error("invalid MLflow experiment name '': the name must not be empty");
   }
   // A name the registry would reject fails now rather than after training.
+  if (options_.register_model && options_.registered_model_name.empty()) {
+    throw Error("invalid --registered-model '': the name must not be empty");
+  }
   if (options_.register_model && !config_.is_rest) {
     validate_registered_model_name(options_.registered_model_name);
-  } else if (options_.register_model && options_.registered_model_name.empty()) {
-    throw Error("invalid registered model name '': the name must not be empty");
   }
 }
 

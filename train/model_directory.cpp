@@ -100,7 +100,7 @@ ModelMetadata metadata_from_json(const json& value, const fs::path& file) {
     }
     metadata.model_type = value.at("model_type").get<std::string>();
     metadata.factors = static_cast<int>(integer_field(value, "factors", 0, kMaxFactors, file));
-    metadata.dimension = static_cast<int>(integer_field(value, "dimension", 1, kMaxFactors, file));
+    metadata.dimension = static_cast<int>(integer_field(value, "dimension", 1, kMaxFactors + 2, file));
     metadata.hyperparameters = value.at("hyperparameters");
     metadata.software_version = value.at("software_version").get<std::string>();
     metadata.git_commit = value.at("git_commit").get<std::string>();

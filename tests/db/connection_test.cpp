@@ -23,10 +23,36 @@ TEST(RedactConnectionString, HidesUrlPassword) {
 }
 
 TEST(RedactConnectionString, HidesUnusualUrlPasswords) {
-  // libpq fails on a password with an unescaped '@'; the message about it must hide it too.
+  // libpq fails on a password with an unescaped '@', and the message must not show it.
   EXPECT_EQ(db::redact_connection_string("postgresql://u:p@ss@h/db"), "postgresql://u:***@h/db");
   EXPECT_EQ(db::redact_connection_string("POSTGRESQL://u:s3cret@h/db"), "POSTGRESQL://u:***@h/db");
   EXPECT_EQ(db::redact_connection_string("host=h PASSWORD=s3cret"), "host=h PASSWORD=***");
+}
+
+// libpq rejects these without contacting a server; its messages quote the connection string.
+TEST(ConnectionError, ShowsNoPassword) {
+  for (const std::string conninfo :
+       {"POSTGRESQL://u:s3cret@127.0.0.1:1/db", " postgresql://u:s3cret@127.0.0.1:1/db",
+        "postgresql://u:s3cret@prod@127.0.0.1:1/db", "host=127.0.0.1 port=1 PASSWORD=s3cret"}) {
+    SCOPED_TRACE(conninfo);
+    try {
+      db::Connection connection(conninfo);
+      ADD_FAILURE() << "expected a connection error";
+    } catch (const db::DatabaseError& error) {
+      const std::string message = error.what();
+      EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+      EXPECT_EQ(message.find("prod@"), std::string::npos) << message;
+    }
+  }
+}
+
+TEST(ConnectionError, AtInUrlPasswordAsksForPercentEncoding) {
+  try {
+    db::Connection connection("postgresql://u:s3cret@prod@127.0.0.1:1/db");
+    ADD_FAILURE() << "expected a connection error";
+  } catch (const db::DatabaseError& error) {
+    EXPECT_NE(std::string(error.what()).find("write it as %40"), std::string::npos) << error.what();
+  }
 }
 
 TEST(RedactConnectionString, HidesKeywordPassword) {
