@@ -117,13 +117,10 @@ ssize_t DeadlineStream::fill_buffer() {
     timed_out_ = true;  // Even when more bytes are already queued.
     return -1;
   }
-  ssize_t count = 0;
-  do {
-    count = ::recv(socket_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
-  } while (count < 0 && errno == EINTR);
   // Waiting only when nothing has arrived saves a poll() per request on a busy connection.
+  ssize_t count = ::recv(socket_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
   while (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-    if (!wait_readable()) {
+    if (errno != EINTR && !wait_readable()) {
       return -1;
     }
     count = ::recv(socket_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);

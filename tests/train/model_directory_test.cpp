@@ -116,12 +116,12 @@ TEST_F(ModelDirectoryTest, RejectsShapeMismatch) {
 }
 
 TEST_F(ModelDirectoryTest, RejectsNonIntegerFields) {
-  // Each case rewrites one field of one file; the error names the field and the value.
+  // Each case rewrites one field of one file. The error must name the field and the value.
   struct Case {
     const char* file;
     const char* key;
     json value;
-    const char* shown;
+    const char* expected_text;  // How the error message prints the value.
   };
   const std::vector<Case> cases = {
       {"model.json", "dimension", 2.5, "2.5"},
@@ -145,7 +145,7 @@ TEST_F(ModelDirectoryTest, RejectsNonIntegerFields) {
     } catch (const Error& e) {
       const std::string message = e.what();
       EXPECT_NE(message.find(std::string("'") + c.key + "'"), std::string::npos) << message;
-      EXPECT_NE(message.find(c.shown), std::string::npos) << message;
+      EXPECT_NE(message.find(c.expected_text), std::string::npos) << message;
       EXPECT_NE(message.find(file.filename().string()), std::string::npos) << message;
     }
   }
